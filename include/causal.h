@@ -1,0 +1,13 @@
+/* libcausal — umbrella header. */
+#ifndef CAUSAL_H
+#define CAUSAL_H
+
+#include "causal/core.h"
+#include "causal/result.h"
+#include "causal/rng.h"
+#include "causal/dist.h"
+#include "causal/stats.h"
+#include "causal/dataset.h"
+#include "causal/csv.h"
+
+#endif /* CAUSAL_H */
