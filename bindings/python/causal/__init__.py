@@ -1,0 +1,70 @@
+"""libcausal for Python: a ctypes binding, no compiled extension.
+
+Statistics core for experimentation and causal inference. The shared
+library is found through ``CAUSAL_LIBRARY``, the source tree's build
+directory or the installed ``libcausal.so.0`` (see :mod:`causal._lib`).
+
+Main objects:
+
+- :class:`Dataset`, :func:`read_csv`, :func:`iter_csv`,
+  :func:`design_matrix` -- columnar data
+- :class:`Result` -- the output of every estimator
+- :mod:`causal.dist` -- Normal, StudentT, ChiSquare, F, Beta, Gamma,
+  Binomial, Poisson (scipy.stats-like, vectorized)
+- :class:`Rng` -- PCG64 random numbers
+- :class:`Moments` -- mergeable, serializable means/variances/covariances
+- :class:`CausalError` and its subclasses -- errors with the library's
+  messages
+
+numpy and pandas are optional: with numpy, arrays come back as numpy
+arrays; without it, as lists.
+"""
+
+from . import _lib
+from .errors import (  # noqa: F401
+    CausalError, InvalidArgumentError, OutOfMemoryError, NonFiniteError,
+    SingularMatrixError, ConvergenceError, SeparationError, CausalIOError,
+    ParseError, OutOfRangeError, NotFoundError, TypeMismatchError,
+    DimensionError, CorruptDataError, MissingValueError, NoOverlapError,
+    BufferSizeError, VersionError, AlreadyExistsError, InternalError,
+    strerror, last_error)
+from .result import Result, Table  # noqa: F401
+from .dataset import (Dataset, Design, DesignMatrix,  # noqa: F401
+                      design_matrix)
+from .csv import (CsvOptions, CsvReader, read_csv, read_csv_string,  # noqa
+                  iter_csv)
+from .rng import Rng  # noqa: F401
+from .moments import Moments  # noqa: F401
+from . import dist  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def library_version():
+    """Version string of the loaded libcausal (``causal_version_string``)."""
+    return _lib.fn("causal_version_string")().decode("ascii")
+
+
+def library_version_number():
+    """major * 10000 + minor * 100 + patch of the loaded libcausal."""
+    return _lib.fn("causal_version_number")()
+
+
+def library_path():
+    """Path (or soname) the shared library was loaded from."""
+    return _lib.path
+
+
+__all__ = [
+    "__version__", "library_version", "library_version_number",
+    "library_path", "CausalError", "InvalidArgumentError",
+    "OutOfMemoryError", "NonFiniteError", "SingularMatrixError",
+    "ConvergenceError", "SeparationError", "CausalIOError", "ParseError",
+    "OutOfRangeError", "NotFoundError", "TypeMismatchError",
+    "DimensionError", "CorruptDataError", "MissingValueError",
+    "NoOverlapError", "BufferSizeError", "VersionError",
+    "AlreadyExistsError", "InternalError", "strerror", "last_error",
+    "Result", "Table", "Dataset", "Design", "DesignMatrix", "design_matrix",
+    "CsvOptions", "CsvReader", "read_csv", "read_csv_string", "iter_csv",
+    "Rng", "Moments", "dist",
+]
