@@ -16,6 +16,7 @@ that is not listed in :data:`SIGNATURES`.
 """
 
 import ctypes
+import ctypes.util
 import glob
 import os
 from ctypes import (POINTER, c_char_p, c_double, c_int, c_int32, c_int64,
@@ -204,7 +205,6 @@ def _load():
             ) from e
     candidates = _source_tree_candidates() + [SONAME]
     try:
-        import ctypes.util
         alt = ctypes.util.find_library("causal")
         if alt and alt not in candidates:
             candidates.append(alt)
