@@ -136,6 +136,7 @@ class Result(Handle):
         """Set a vector entry, with optional element names."""
         x = _compat.as_input(values, "d", "values")
         nm = None if names is None else _compat.names_array(names)
+        _check_names(name, "names", nm, x.n)
         _lib.call("causal_result_set_vector", self._handle,
                   _compat.encode(name), x.ptr, x.n, nm)
 
@@ -148,6 +149,8 @@ class Result(Handle):
                                                                "rownames")
         cn = None if colnames is None else _compat.names_array(colnames,
                                                                "colnames")
+        _check_names(name, "rownames", rn, nrow)
+        _check_names(name, "colnames", cn, ncol)
         _lib.call("causal_result_set_matrix", self._handle,
                   _compat.encode(name), x.ptr, nrow, ncol, rn, cn)
 
@@ -411,6 +414,14 @@ class Result(Handle):
         for wtxt in self.warnings:
             lines.append("Warning: %s" % wtxt)
         return "\n".join(lines)
+
+
+def _check_names(entry, what, arr, n):
+    # C reads exactly n names: a shorter list would be read out of bounds.
+    if arr is not None and len(arr) != n:
+        from .errors import DimensionError
+        raise DimensionError("entry %r: %s has %d names for %d values"
+                             % (entry, what, len(arr), n), -12)
 
 
 def _ndim(v):

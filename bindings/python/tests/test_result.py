@@ -141,8 +141,15 @@ def test_errors():
         r[0]
     with pytest.raises(causal.CausalError):
         r.set_scalar("", 1.0)
-    with pytest.raises(causal.CausalError):
-        r.set_vector("v", [1.0, 2.0], names=["only one"][:1] * 1 + [])
+    with pytest.raises(causal.DimensionError, match="names"):
+        r.set_vector("v", [1.0, 2.0], names=["only one"])
+    with pytest.raises(causal.DimensionError, match="colnames"):
+        r.set_matrix("m", [[1.0, 2.0]], colnames=["a"])
+    with pytest.raises(causal.DimensionError, match="rownames"):
+        r.set_matrix("m", [[1.0, 2.0]], rownames=["a", "b"])
+    with pytest.raises(causal.CausalError) as ei:
+        causal.Result("")
+    assert "kind" in str(ei.value)
     with pytest.raises(ValueError):
         r.set_matrix("m", [[1.0], [1.0, 2.0]])
 
