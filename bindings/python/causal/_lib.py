@@ -183,14 +183,28 @@ def _source_tree_candidates():
     found = []
     for pattern in ("build*/lib/libcausal.so.0", "build*/lib/libcausal.so"):
         found.extend(sorted(glob.glob(os.path.join(root, pattern))))
-    # Newest build first: the one the developer touched last.
+    # Newest build first: the one the developer touched last. Sanitizer
+    # builds are skipped unless their runtime is preloaded: loading one into
+    # a plain interpreter aborts the process rather than failing.
+    asan_loaded = "asan" in os.environ.get("LD_PRELOAD", "")
     seen, unique = set(), []
     for f in sorted(found, key=lambda f: -os.path.getmtime(f)):
         real = os.path.realpath(f)
-        if real not in seen:
-            seen.add(real)
-            unique.append(f)
+        if real in seen or (not asan_loaded and _is_sanitized(real)):
+            continue
+        seen.add(real)
+        unique.append(f)
     return unique
+
+
+def _is_sanitized(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return b"__asan_init" in data or b"__tsan_init" in data or \
+        b"__msan_init" in data
 
 
 def _load():

@@ -163,7 +163,7 @@ class Dataset(Handle):
         ``type``: None (infer) or 'f64', 'i64', 'bool', 'cat'. ``valid``: an
         optional presence mask (truthy = present). A pandas Series or
         Categorical is converted as in :meth:`from_pandas`. Returns self."""
-        h = self._handle
+        self._handle  # raises if closed
         nm = _compat.encode(name, "column name")
         pd = _compat.pandas()
         if pd is not None and isinstance(values, (pd.Series, pd.Categorical,

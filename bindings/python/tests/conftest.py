@@ -14,7 +14,7 @@ PKG_ROOT = os.path.dirname(HERE)
 if PKG_ROOT not in sys.path:
     sys.path.insert(0, PKG_ROOT)
 
-import causal  # noqa: E402
+import causal  # noqa: E402,F401  (imported early: loads the library)
 from causal import _compat, _lib  # noqa: E402
 
 

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 import causal
-from causal import _compat
 from conftest import needs_dataset, tolist
 
 pytestmark = needs_dataset

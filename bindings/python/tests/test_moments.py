@@ -70,7 +70,6 @@ def test_against_numpy_weighted(data):
 
 def test_fortran_and_strided_inputs_zero_copy(data):
     X, w = data
-    ref = causal.Moments(3).update(X, w)
     for arr in (np.asfortranarray(X), X[::2], np.ascontiguousarray(X.T).T,
                 np.hstack([X, X])[:, ::2][:, :3]):
         a = causal.Moments(3).update(arr, w[:len(arr)])

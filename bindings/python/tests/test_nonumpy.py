@@ -3,9 +3,6 @@ the imports blocked), returning lists."""
 
 import textwrap
 
-import pytest
-
-from causal import _lib
 from conftest import run_python
 
 SCRIPT = textwrap.dedent(r'''
