@@ -30,7 +30,7 @@ from .errors import (  # noqa: F401
     strerror, last_error)
 from .result import Result, Table  # noqa: F401
 from .dataset import (Dataset, Design, DesignMatrix,  # noqa: F401
-                      design_matrix)
+                      design_matrix, describe)
 from .csv import (CsvOptions, CsvReader, read_csv, read_csv_string,  # noqa
                   iter_csv)
 from .rng import Rng  # noqa: F401
@@ -65,6 +65,7 @@ __all__ = [
     "NoOverlapError", "BufferSizeError", "VersionError",
     "AlreadyExistsError", "InternalError", "strerror", "last_error",
     "Result", "Table", "Dataset", "Design", "DesignMatrix", "design_matrix",
+    "describe",
     "CsvOptions", "CsvReader", "read_csv", "read_csv_string", "iter_csv",
     "Rng", "Moments", "dist",
 ]

@@ -154,6 +154,8 @@ SIGNATURES = {
     "causal_design_add_term": (c_int, [_handle, c_char_p]),
     "causal_design_set_reference": (c_int, [_handle, c_char_p, c_char_p]),
     "causal_design_build": (c_int, [_out, _handle, _handle]),
+    # describe.h
+    "causal_describe_dataset": (c_int, [_out, _handle]),
     # csv.h
     "causal_csv_options_new": (c_int, [_out]),
     "causal_csv_options_free": (None, [_handle]),

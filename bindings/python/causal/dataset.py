@@ -7,7 +7,7 @@ from collections import namedtuple
 from . import _compat, _lib
 from ._handle import Handle, new_out
 
-__all__ = ["Dataset", "Design", "DesignMatrix", "design_matrix",
+__all__ = ["Dataset", "Design", "DesignMatrix", "design_matrix", "describe",
            "F64", "I64", "BOOL", "CAT"]
 
 F64, I64, BOOL, CAT = 1, 2, 3, 4
@@ -766,3 +766,16 @@ def design_matrix(ds, terms, intercept=True, reference=None):
         dnames = r.names("dropped_by_column") or []
         return DesignMatrix(X, names or [], rows, int(r.scalar("n_dropped")),
                             {k: int(v) for k, v in zip(dnames, dropped)})
+
+
+def describe(ds):
+    """Per-column summary of a Dataset (``causal_describe_dataset``): a
+    Result of kind "describe" with matrix "summary" (one row per column:
+    count, missing, mean, sd, min, q25, median, q75, max), vectors "type"
+    and "levels"."""
+    from .result import Result
+    if not isinstance(ds, Dataset):
+        ds = Dataset(ds)
+    out = new_out()
+    _lib.call("causal_describe_dataset", ctypes.byref(out), ds._handle)
+    return Result._wrap(out)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import causal
-from conftest import needs_design, tolist
+from conftest import needs_design, requires, tolist
 
 pytestmark = needs_design
 
@@ -68,3 +68,21 @@ def test_errors_name_the_term():
 def test_design_matrix_accepts_dict():
     d = causal.design_matrix({"x": [1.0, 2.0]}, ["x"])
     assert d.X.tolist() == [[1.0, 1.0], [1.0, 2.0]]
+
+
+@requires("causal_describe_dataset")
+def test_describe():
+    import numpy as np
+    r = causal.describe(ds())
+    assert r.kind == "describe"
+    s = r["summary"]
+    rows, cols = r.dimnames("summary")
+    assert rows == ["y", "x", "g"]
+    assert cols[:4] == ["count", "missing", "mean", "sd"]
+    x = np.array([0.5, 1.5, 2.0, 2.5, 3.0])
+    np.testing.assert_allclose(s[1, :4], [5, 1, x.mean(), x.std(ddof=1)],
+                               rtol=1e-12)
+    np.testing.assert_allclose(s[1, 5:8], np.percentile(x, [25, 50, 75]),
+                               rtol=1e-12)
+    assert np.isnan(s[2, 2])
+    assert r.vector("levels").tolist() == [0, 0, 3]
