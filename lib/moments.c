@@ -309,6 +309,9 @@ static int pass1(const double *x, size_t r0, size_t r1, size_t p, size_t rs,
   return CAUSAL_OK;
 }
 
+/* max(v, 0) that lets NaN through (fmax would hide an overflow). */
+static double clamp0(double v) { return v < 0 ? 0.0 : v; }
+
 /* Pass 2: centred sums about the pass-1 mean, then the correction. */
 static void pass2(const double *x, size_t r0, size_t r1, size_t p, size_t rs,
                   size_t cs, const double *w, blockws *bw) {
@@ -317,13 +320,23 @@ static void pass2(const double *x, size_t r0, size_t r1, size_t p, size_t rs,
   for (size_t j = 0; j < p; j++)
     b->mean[j] = bw->colsum[j] / W;
   if (p == 1) {
-    double m = b->mean[0], d = 0, c = 0;
+    /* Neumaier-compensated sums: this loop is memory-bound, so the extra
+     * flops are free and the sum of squares keeps ~1 ulp accuracy for
+     * long chunks (NumAcc3/4 otherwise lose a digit to the n*eps growth). */
+    double m = b->mean[0], d = 0, dc = 0, c = 0, cc = 0;
     for (size_t i = r0; i < r1; i++) {
       double wi = w ? w[i] : 1.0, e = x[i * rs] - m;
-      d += wi * e;
-      c += wi * e * e;
+      double we = wi * e, q = we * e, t;
+      t = d + we;
+      dc += fabs(d) >= fabs(we) ? (d - t) + we : (we - t) + d;
+      d = t;
+      t = c + q;
+      cc += c >= q ? (c - t) + q : (q - t) + c;
+      c = t;
     }
-    b->C[0] = fmax(c - d * d / W, 0.0);
+    d += dc;
+    c += cc;
+    b->C[0] = clamp0(c - d * d / W);
     two_sum(m, d / W, &b->mean[0], &b->mlo[0]);
     return;
   }
@@ -357,7 +370,7 @@ static void pass2(const double *x, size_t r0, size_t r1, size_t p, size_t rs,
   for (size_t k = 0; k < p; k++) {
     for (size_t j = 0; j <= k; j++)
       b->C[j + k * p] -= bw->d[j] * bw->d[k] / W;
-    b->C[k + k * p] = fmax(b->C[k + k * p], 0.0);
+    b->C[k + k * p] = clamp0(b->C[k + k * p]);
     for (size_t j = 0; j < k; j++)
       b->C[k + j * p] = b->C[j + k * p];
   }
