@@ -105,6 +105,19 @@ static const double cz_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
                                 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* x87 extended precision (64-bit significand) for the 19-digit path. */
+#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64 &&      \
+    FLT_EVAL_METHOD == 0
+#define CZ_CSV_X87 1
+/* 10^k, k <= 27, are exact: 5^27 < 2^64. */
+static const long double cz_p10l[] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+#else
+#define CZ_CSV_X87 0
+#endif
+
 /* Slow path: rewrite the significant digits as "DDDDe<exp>" (no decimal
  * point, so strtod's locale never matters) and let strtod, which is
  * correctly rounded, convert. More than 800 significant digits are cut
@@ -150,7 +163,20 @@ static double cz_slow_f64(const char *s, size_t i, size_t n, int neg,
     return neg ? -HUGE_VAL : HUGE_VAL;
   if (mag < -400)
     return neg ? -0.0 : 0.0;
-  snprintf(tmp + k, sizeof tmp - k, "e%lld", (long long)e);
+  tmp[k++] = 'e';
+  if (e < 0) {
+    tmp[k++] = '-';
+    e = -e;
+  }
+  char dg[24];
+  int nd = 0;
+  do {
+    dg[nd++] = (char)('0' + e % 10);
+    e /= 10;
+  } while (e > 0);
+  while (nd > 0)
+    tmp[k++] = dg[--nd];
+  tmp[k] = '\0';
   return strtod(tmp, NULL);
 }
 
@@ -177,34 +203,29 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
     return 0;
   }
   const size_t start = i;
+  /* Accumulate the significant digits into m without per-digit checks;
+   * m is only used when there are at most 19 of them (then it is exact). */
   uint64_t m = 0;
-  int nsig = 0;       /* significant digits seen (leading zeros excluded) */
-  int64_t scale = 0;  /* fraction digits folded into m */
-  int ndig = 0;       /* digits of any kind */
-  int64_t extra = 0;  /* integer digits beyond 19 significant ones */
-  for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-    ndig = 1;
-    if (nsig < 19) {
-      m = m * 10 + (uint64_t)(s[i] - '0');
-      if (m != 0)
-        nsig++;
-    } else {
-      extra++;
-      nsig++;
-    }
-  }
+  size_t i0 = i;
+  while (i < n && s[i] == '0')
+    i++;
+  const size_t sig0 = i;
+  for (; i < n && (unsigned)(s[i] - '0') < 10; i++)
+    m = m * 10 + (uint64_t)(s[i] - '0');
+  size_t nsig = i - sig0;
+  int ndig = i > i0;
+  int64_t scale = 0; /* fraction digits */
   if (i < n && s[i] == '.') {
-    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-      ndig = 1;
-      if (nsig < 19) {
-        m = m * 10 + (uint64_t)(s[i] - '0');
-        scale++;
-        if (m != 0)
-          nsig++;
-      } else {
-        nsig++;
-      }
-    }
+    const size_t f0 = ++i;
+    if (nsig == 0)
+      while (i < n && s[i] == '0')
+        i++;
+    const size_t fs = i;
+    for (; i < n && (unsigned)(s[i] - '0') < 10; i++)
+      m = m * 10 + (uint64_t)(s[i] - '0');
+    scale = (int64_t)(i - f0);
+    nsig += i - fs;
+    ndig |= i > f0;
   }
   if (!ndig)
     return 0;
@@ -230,7 +251,7 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
   /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE
    * multiplication or division is correctly rounded. */
   if (nsig <= 19 && m <= ((uint64_t)1 << 53)) {
-    int64_t e = expo - scale + extra;
+    int64_t e = expo - scale;
     if (m == 0) {
       *out = neg ? -0.0 : 0.0;
       return 1;
@@ -240,6 +261,29 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
       d = e < 0 ? d / cz_p10[-e] : d * cz_p10[e];
       *out = neg ? -d : d;
       return 1;
+    }
+  }
+#endif
+#if CZ_CSV_X87
+  /* Up to 19 digits (typical of %.17g output): m < 2^64 and 10^|e| for
+   * |e| <= 27 are exact in x87 extended precision, so one extended
+   * operation gives x rounded to 64 bits. Rounding that to double equals
+   * rounding x directly unless the 64-bit result sits exactly on a
+   * midpoint between two doubles (low 11 bits 10000000000b); those rare
+   * cases take the slow path. Results lie in [1e-27, 1e46]: never
+   * subnormal, never overflowing. */
+  if (nsig <= 19) {
+    int64_t e = expo - scale;
+    if (e >= -27 && e <= 27 && m != 0) {
+      long double x = (long double)m;
+      x = e < 0 ? x / cz_p10l[-e] : x * cz_p10l[e];
+      uint64_t sig;
+      memcpy(&sig, &x, sizeof sig); /* x87: 64-bit significand first */
+      if ((sig & 0x7FF) != 0x400) {
+        double d = (double)x;
+        *out = neg ? -d : d;
+        return 1;
+      }
     }
   }
 #endif
