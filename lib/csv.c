@@ -1257,7 +1257,8 @@ static inline int cz_is_na(const cz_csv_parser *ps, const cz_field *f) {
   if (f->quoted || f->n > ps->na_maxlen)
     return 0;
   for (size_t k = 0; k < ps->nna; k++)
-    if (ps->na_len[k] == f->n && memcmp(ps->na[k], f->p, f->n) == 0)
+    if (ps->na_len[k] == f->n && ps->na[k][0] == f->p[0] &&
+        memcmp(ps->na[k], f->p, f->n) == 0)
       return 1;
   return 0;
 }
