@@ -202,3 +202,22 @@ def test_parameter_count_and_repr():
 def test_t_infinite_df_is_normal():
     close(dist.StudentT(math.inf).cdf([-1.0, 0.3]),
           stats.norm.cdf([-1.0, 0.3]))
+
+
+def test_contiguous_float64_is_passed_in_place(monkeypatch):
+    import ctypes
+    from causal import _lib
+    seen = []
+    orig = _lib.call
+
+    def spy(name, *args):
+        if name == "causal_dist_eval":
+            seen.append(ctypes.cast(args[4], ctypes.c_void_p).value)
+        return orig(name, *args)
+
+    monkeypatch.setattr(_lib, "call", spy)
+    x = np.linspace(-2, 2, 9)
+    dist.Normal().cdf(x)
+    assert seen[-1] == x.ctypes.data
+    dist.Normal().cdf(x[::2])  # strided: converted, not in place
+    assert seen[-1] != x.ctypes.data
