@@ -53,34 +53,47 @@ static void cz_trim(const char **s, size_t *n) {
   *n = k;
 }
 
-int cz_csv_parse_i64(const char *s, size_t n, int64_t *out) {
-  cz_trim(&s, &n);
+/* Scan [+-]digits at the start of s[0..n): bytes spanned, 0 if none;
+ * *overflow set when the integer does not fit in int64_t. */
+static inline size_t cz_scan_i64(const char *s, size_t n, int64_t *out,
+                                 int *overflow) {
   size_t i = 0;
   int neg = 0;
   if (i < n && (s[i] == '+' || s[i] == '-')) {
     neg = s[i] == '-';
     i++;
   }
-  if (i == n)
-    return 0;
+  const size_t d0 = i;
   const uint64_t limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
   uint64_t v = 0;
-  int overflow = 0;
+  *overflow = 0;
   for (; i < n; i++) {
     unsigned d = (unsigned)(unsigned char)s[i] - '0';
     if (d > 9)
-      return 0;
+      break;
     if (v > (limit - d) / 10)
-      overflow = 1; /* keep scanning: "123x" is still "not a number" */
+      *overflow = 1; /* keep scanning: "123x" is still "not a number" */
     else
       v = v * 10 + d;
   }
-  if (overflow)
-    return -1;
+  if (i == d0)
+    return 0;
   if (neg)
     *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
   else
     *out = (int64_t)v;
+  return i;
+}
+
+int cz_csv_parse_i64(const char *s, size_t n, int64_t *out) {
+  cz_trim(&s, &n);
+  int overflow;
+  int64_t v;
+  if (n == 0 || cz_scan_i64(s, n, &v, &overflow) != n)
+    return 0;
+  if (overflow)
+    return -1;
+  *out = v;
   return 1;
 }
 
@@ -180,27 +193,16 @@ static double cz_slow_f64(const char *s, size_t i, size_t n, int neg,
   return strtod(tmp, NULL);
 }
 
-int cz_csv_parse_f64(const char *s, size_t n, double *out) {
-  cz_trim(&s, &n);
+/* Scan a decimal number (no blanks, no inf/nan) at the start of s[0..n).
+ * Returns the bytes it spans, 0 if there is none; *out is correctly
+ * rounded. Used on whole fields and, fused with tokenizing, on the bytes
+ * that follow a field start. */
+static size_t cz_scan_f64(const char *s, size_t n, double *out) {
   size_t i = 0;
   int neg = 0;
   if (i < n && (s[i] == '+' || s[i] == '-')) {
     neg = s[i] == '-';
     i++;
-  }
-  if (i == n)
-    return 0;
-  char c0 = s[i];
-  if (c0 == 'i' || c0 == 'I' || c0 == 'n' || c0 == 'N') {
-    if (cz_ieq(s + i, n - i, "inf") || cz_ieq(s + i, n - i, "infinity")) {
-      *out = neg ? -HUGE_VAL : HUGE_VAL;
-      return 1;
-    }
-    if (cz_ieq(s + i, n - i, "nan")) {
-      *out = NAN;
-      return 1;
-    }
-    return 0;
   }
   const size_t start = i;
   /* Accumulate the significant digits into m without per-digit checks;
@@ -245,8 +247,6 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
     if (eneg)
       expo = -expo;
   }
-  if (i != n)
-    return 0;
 #if FLT_EVAL_METHOD == 0
   /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE
    * multiplication or division is correctly rounded. */
@@ -254,13 +254,13 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
     int64_t e = expo - scale;
     if (m == 0) {
       *out = neg ? -0.0 : 0.0;
-      return 1;
+      return i;
     }
     if (e >= -22 && e <= 22) {
       double d = (double)m;
       d = e < 0 ? d / cz_p10[-e] : d * cz_p10[e];
       *out = neg ? -d : d;
-      return 1;
+      return i;
     }
   }
 #endif
@@ -282,13 +282,33 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
       if ((sig & 0x7FF) != 0x400) {
         double d = (double)x;
         *out = neg ? -d : d;
-        return 1;
+        return i;
       }
     }
   }
 #endif
-  *out = cz_slow_f64(s, start, n, neg, expo);
-  return 1;
+  *out = cz_slow_f64(s, start, i, neg, expo);
+  return i;
+}
+
+int cz_csv_parse_f64(const char *s, size_t n, double *out) {
+  cz_trim(&s, &n);
+  if (n == 0)
+    return 0;
+  size_t i = s[0] == '+' || s[0] == '-';
+  char c0 = i < n ? s[i] : '\0';
+  if (c0 == 'i' || c0 == 'I' || c0 == 'n' || c0 == 'N') {
+    if (cz_ieq(s + i, n - i, "inf") || cz_ieq(s + i, n - i, "infinity")) {
+      *out = s[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+      return 1;
+    }
+    if (cz_ieq(s + i, n - i, "nan")) {
+      *out = NAN;
+      return 1;
+    }
+    return 0;
+  }
+  return cz_scan_f64(s, n, out) == n;
 }
 
 int cz_csv_parse_bool(const char *s, size_t n, uint8_t *out) {
@@ -644,7 +664,7 @@ static int cz_labels_intern(const cz_alloc *a, cz_csv_labels *t, const char *p,
  * Parser state
  * ====================================================================== */
 
-enum { R_MORE = 1, R_END = 2, R_FULL = 3 }; /* > 0: not errors */
+enum { R_MORE = 1, R_END = 2, R_FULL = 3, R_FALLBACK = 4 }; /* > 0: not errors */
 enum { M_INFER, M_STORE };
 
 typedef struct cz_field {
@@ -668,6 +688,8 @@ typedef struct cz_csv_parser {
   cz_alloc out;   /* column buffers of the dataset being built */
   unsigned char delim;
   unsigned char stop[256]; /* bytes that end an unquoted field */
+  int fused;               /* numeric fast path allowed (delimiter is not
+                              a character of a number) */
   int header, whole;
   size_t infer_limit, chunk_rows;
   /* NA tokens, one block */
@@ -744,6 +766,7 @@ static int cz_parser_init(cz_csv_parser *ps, const causal_csv_options *o,
   ps->chunk_rows =
       whole ? SIZE_MAX : (size_t)(o ? o->chunk_rows : CZ_CSV_CHUNK_DEFAULT);
   ps->stop[ps->delim] = 1;
+  ps->fused = strchr("0123456789+-.eE", ps->delim) == NULL;
   ps->stop['\r'] = 1;
   ps->stop['\n'] = 1;
   /* Copy the NA tokens into one block so the parser never depends on the
@@ -1437,6 +1460,47 @@ static int cz_grow_rows(cz_csv_parser *ps) {
   return CAUSAL_OK;
 }
 
+/* Fast path for numeric columns: scan the number straight from the input
+ * and store it, without a separate tokenizing pass. Only taken when the
+ * number ends exactly at a delimiter or line break (so the field is that
+ * number) and the field is not an NA token; everything else (quotes,
+ * blanks, inf/nan, promotion, errors) returns R_FALLBACK and goes through
+ * the general path. */
+static inline int cz_fused_number(cz_csv_parser *ps, size_t j, size_t *off,
+                                  int64_t *line, int *term) {
+  cz_csv_col *c = &ps->cols[j];
+  const char *p = ps->base + *off;
+  size_t rem = ps->len - *off, k;
+  double d = 0;
+  int64_t v = 0;
+  if (c->type == CAUSAL_TYPE_F64) {
+    k = cz_scan_f64(p, rem, &d);
+  } else if (c->type == CAUSAL_TYPE_I64) {
+    int overflow;
+    k = cz_scan_i64(p, rem, &v, &overflow);
+    if (overflow)
+      return R_FALLBACK;
+  } else {
+    return R_FALLBACK;
+  }
+  if (k == 0 || (k < rem ? !ps->stop[(unsigned char)p[k]] : !ps->eof))
+    return R_FALLBACK;
+  if (k <= ps->na_maxlen) {
+    cz_field f = {p, k, 0};
+    if (cz_is_na(ps, &f))
+      return R_FALLBACK;
+  }
+  size_t row = ps->nrows;
+  if (c->type == CAUSAL_TYPE_F64) {
+    ((double *)c->data)[row] = d;
+  } else {
+    ((int64_t *)c->data)[row] = v;
+    if (c->valid != NULL)
+      c->valid[row] = 1;
+  }
+  return cz_end_field(ps, *off + k, off, line, term);
+}
+
 /* Parse one data record at pos into row *count (store) or into the type
  * inference state. Returns CAUSAL_OK (record consumed), R_MORE, R_END,
  * R_FULL (pending blank rows filled the chunk) or an error. */
@@ -1469,6 +1533,16 @@ static int cz_parse_record(cz_csv_parser *ps, int mode, size_t *count,
   cz_field f;
   int term;
   for (;; j++) {
+    if (mode == M_STORE && ps->fused && j < ps->ncols) {
+      rc = cz_fused_number(ps, j, &off, &line, &term);
+      if (rc == CAUSAL_OK) {
+        if (term == TK_EOR)
+          break;
+        continue;
+      }
+      if (rc != R_FALLBACK)
+        return rc;
+    }
     rc = cz_next_field(ps, &off, &line, &f, &term, j);
     if (rc != CAUSAL_OK)
       return rc;

@@ -669,6 +669,19 @@ static void test_no_header_and_delims(void **state) {
   assert_int_equal(coltype(ds, "c,d"), CAUSAL_TYPE_CAT);
   causal_dataset_free(ds);
 
+  /* a delimiter that is also a character of numbers */
+  assert_ok(causal_csv_options_set_int(o, CAUSAL_CSV_DELIMITER, '.'));
+  ds = read_str("a.b\n1e0.2\n1.5\n-3e1.+7\n", o);
+  assert_int_equal(causal_dataset_nrows(ds), 3);
+  assert_int_equal(coltype(ds, "a"), CAUSAL_TYPE_F64);
+  assert_true(f64_at(ds, "a", 1) == 1.0);
+  assert_true(f64_at(ds, "a", 2) == -30.0);
+  causal_dataset_free(ds);
+  assert_ok(causal_csv_options_set_int(o, CAUSAL_CSV_DELIMITER, 'e'));
+  ds = read_str("xey\n1.5e2\n", o);
+  assert_true(f64_at(ds, "x", 0) == 1.5);
+  causal_dataset_free(ds);
+
   assert_ok(causal_csv_options_set_int(o, CAUSAL_CSV_DELIMITER, ';'));
   ds = read_str("a;b\n1,5;2\n3;4\n", o);
   assert_int_equal(coltype(ds, "a"), CAUSAL_TYPE_CAT); /* "1,5" */
