@@ -87,6 +87,10 @@ static int generate(const char *path, double mb) {
   }
   size_t cap = 1 << 20;
   char *buf = malloc(cap + 4096);
+  if (buf == NULL) {
+    fclose(f);
+    return 1;
+  }
   char *p = buf;
   p += sprintf(p, "id,grp,price,x,sci,full,n1,n2,y,z15\n");
   double target = mb * 1e6, written = 0;
