@@ -113,13 +113,12 @@ static int cz_ieq(const char *s, size_t n, const char *word) {
 }
 
 /* Exact powers of ten representable in a double (10^22 < 2^53 * 2^22). */
-static const double cz_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
-                                1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-                                1e18, 1e19, 1e20, 1e21, 1e22};
+static const double cz_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* x87 extended precision (64-bit significand) for the 19-digit path. */
-#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64 &&      \
+#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64 &&       \
     FLT_EVAL_METHOD == 0
 #define CZ_CSV_X87 1
 /* 10^k, k <= 27, are exact: 5^27 < 2^64. */
@@ -410,10 +409,9 @@ int causal_csv_options_set_int(causal_csv_options *o, int key, int64_t value) {
   CZ_REQUIRE_NONNULL(o);
   int64_t lo, hi;
   CZ_CHECK(causal_csv_options_bounds(key, &lo, &hi));
-  static const char *const names[] = {"", "CAUSAL_CSV_DELIMITER",
-                                      "CAUSAL_CSV_HEADER",
-                                      "CAUSAL_CSV_INFER_ROWS",
-                                      "CAUSAL_CSV_CHUNK_ROWS"};
+  static const char *const names[] = {
+      "", "CAUSAL_CSV_DELIMITER", "CAUSAL_CSV_HEADER", "CAUSAL_CSV_INFER_ROWS",
+      "CAUSAL_CSV_CHUNK_ROWS"};
   if (value < lo || value > hi)
     return cz_fail(CAUSAL_ERANGE,
                    "causal_csv_options_set_int: %s = %lld is outside "
@@ -472,8 +470,8 @@ int causal_csv_options_add_na(causal_csv_options *o, const char *token) {
   CZ_REQUIRE_NONNULL(token);
   if (o->nna == o->na_cap) {
     size_t cap = o->na_cap ? 2 * o->na_cap : 4;
-    char **na = cz_realloc(&o->alloc, o->na, o->na_cap * sizeof *na,
-                           cap * sizeof *na);
+    char **na =
+        cz_realloc(&o->alloc, o->na, o->na_cap * sizeof *na, cap * sizeof *na);
     if (na == NULL)
       return CAUSAL_ENOMEM;
     o->na = na;
@@ -631,7 +629,8 @@ static int cz_labels_intern(const cz_alloc *a, cz_csv_labels *t, const char *p,
     if (str == NULL)
       return CAUSAL_ENOMEM;
     t->str = str;
-    size_t *len = cz_realloc(a, t->len, t->cap * sizeof *len, cap * sizeof *len);
+    size_t *len =
+        cz_realloc(a, t->len, t->cap * sizeof *len, cap * sizeof *len);
     if (len == NULL)
       return CAUSAL_ENOMEM;
     t->len = len;
@@ -664,7 +663,12 @@ static int cz_labels_intern(const cz_alloc *a, cz_csv_labels *t, const char *p,
  * Parser state
  * ====================================================================== */
 
-enum { R_MORE = 1, R_END = 2, R_FULL = 3, R_FALLBACK = 4 }; /* > 0: not errors */
+enum {
+  R_MORE = 1,
+  R_END = 2,
+  R_FULL = 3,
+  R_FALLBACK = 4
+}; /* > 0: not errors */
 enum { M_INFER, M_STORE };
 
 typedef struct cz_field {
@@ -840,8 +844,7 @@ static int cz_strerror(int err, char *buf, size_t n) {
   return 0;
 }
 
-static int cz_parser_open(cz_csv_parser *ps, const char *path,
-                          size_t bufsize) {
+static int cz_parser_open(cz_csv_parser *ps, const char *path, size_t bufsize) {
   ps->path = cz_strdup(&ps->alloc, path);
   if (ps->path == NULL)
     return CAUSAL_ENOMEM;
@@ -1085,7 +1088,8 @@ static int cz_skip_blank(cz_csv_parser *ps, int count) {
 static int cz_skip_bom(cz_csv_parser *ps) {
   if (ps->len - ps->pos < 3 && !ps->eof)
     return R_MORE;
-  if (ps->len - ps->pos >= 3 && memcmp(ps->base + ps->pos, "\xEF\xBB\xBF", 3) == 0)
+  if (ps->len - ps->pos >= 3 &&
+      memcmp(ps->base + ps->pos, "\xEF\xBB\xBF", 3) == 0)
     ps->pos += 3;
   return CAUSAL_OK;
 }
@@ -1138,8 +1142,8 @@ static int cz_first_record(cz_csv_parser *ps) {
       }
       if (n == cap) {
         size_t nc = cap ? 2 * cap : 16;
-        char **nn = cz_realloc(&ps->alloc, names, cap * sizeof *nn,
-                               nc * sizeof *nn);
+        char **nn =
+            cz_realloc(&ps->alloc, names, cap * sizeof *nn, nc * sizeof *nn);
         if (nn == NULL) {
           rc = CAUSAL_ENOMEM;
           goto fail;
@@ -1204,8 +1208,8 @@ static int cz_fix_names(cz_csv_parser *ps) {
       ps->names[j] = v;
     }
     int32_t code;
-    rc = cz_labels_intern(&ps->alloc, &orig, ps->names[j],
-                          strlen(ps->names[j]), &code);
+    rc = cz_labels_intern(&ps->alloc, &orig, ps->names[j], strlen(ps->names[j]),
+                          &code);
     if (rc != CAUSAL_OK)
       goto done;
   }
@@ -1816,9 +1820,9 @@ int causal_csv_read_file(causal_dataset **out, const char *path,
 
 struct causal_csv_reader {
   cz_csv_parser ps;
-  int status;    /* sticky error */
+  int status; /* sticky error */
   int done;
-  int64_t rows;  /* data rows returned so far */
+  int64_t rows; /* data rows returned so far */
   size_t next_cap;
   char msg[512];
 };
@@ -1871,8 +1875,8 @@ int causal_csv_reader_next(causal_csv_reader *r, causal_dataset **chunk) {
   *chunk = NULL;
   CZ_REQUIRE_NONNULL(r);
   if (r->status != CAUSAL_OK)
-    return cz_fail(r->status, "causal_csv_reader_next: reader failed earlier: %s",
-                   r->msg);
+    return cz_fail(r->status,
+                   "causal_csv_reader_next: reader failed earlier: %s", r->msg);
   if (r->done) {
     cz_clear_error();
     return CAUSAL_OK;
