@@ -3,6 +3,7 @@
 #include "internal/dataset.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { D_COUNT, D_MISSING, D_MEAN, D_SD, D_MIN, D_Q25, D_MED, D_Q75, D_MAX, D_N };
