@@ -9,5 +9,7 @@
 #include "causal/stats.h"
 #include "causal/dataset.h"
 #include "causal/csv.h"
+#include "causal/describe.h"
+#include "causal/regress.h"
 
 #endif /* CAUSAL_H */
