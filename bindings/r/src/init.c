@@ -1,0 +1,78 @@
+/* Routine registration. */
+#include "glue.h"
+
+#include <R_ext/Rdynload.h>
+
+SEXP C_version(void);
+SEXP C_strerror(SEXP);
+SEXP C_alloc_track(SEXP, SEXP);
+SEXP C_alloc_count(void);
+SEXP C_dist_eval(SEXP, SEXP, SEXP, SEXP);
+SEXP C_rng_new(SEXP, SEXP);
+SEXP C_rng_clone(SEXP);
+SEXP C_rng_get_state(SEXP);
+SEXP C_rng_set_state(SEXP, SEXP, SEXP);
+SEXP C_rng_advance(SEXP, SEXP);
+SEXP C_rng_draw(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_rng_sample(SEXP, SEXP, SEXP);
+SEXP C_rng_shuffle(SEXP, SEXP);
+SEXP C_rng_u64(SEXP, SEXP);
+SEXP C_moments_new(SEXP);
+SEXP C_moments_clone(SEXP);
+SEXP C_moments_nvars(SEXP);
+SEXP C_moments_reset(SEXP);
+SEXP C_moments_update(SEXP, SEXP, SEXP);
+SEXP C_moments_merge(SEXP, SEXP);
+SEXP C_moments_get(SEXP, SEXP, SEXP);
+SEXP C_moments_serialize(SEXP);
+SEXP C_moments_deserialize(SEXP);
+SEXP C_result_build(SEXP, SEXP, SEXP, SEXP);
+SEXP C_dataset_from_list(SEXP, SEXP, SEXP);
+SEXP C_dataset_to_list(SEXP);
+SEXP C_dataset_info(SEXP);
+SEXP C_csv_read(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_design_build(SEXP, SEXP, SEXP, SEXP, SEXP);
+
+/* Through void (*)(void), the generic function pointer type, so that
+ * -Wcast-function-type stays quiet. */
+#define ENTRY(name, n) {#name, (DL_FUNC)(void (*)(void))&name, n}
+
+static const R_CallMethodDef call_methods[] = {
+    ENTRY(C_version, 0),
+    ENTRY(C_strerror, 1),
+    ENTRY(C_alloc_track, 2),
+    ENTRY(C_alloc_count, 0),
+    ENTRY(C_dist_eval, 4),
+    ENTRY(C_rng_new, 2),
+    ENTRY(C_rng_clone, 1),
+    ENTRY(C_rng_get_state, 1),
+    ENTRY(C_rng_set_state, 3),
+    ENTRY(C_rng_advance, 2),
+    ENTRY(C_rng_draw, 5),
+    ENTRY(C_rng_sample, 3),
+    ENTRY(C_rng_shuffle, 2),
+    ENTRY(C_rng_u64, 2),
+    ENTRY(C_moments_new, 1),
+    ENTRY(C_moments_clone, 1),
+    ENTRY(C_moments_nvars, 1),
+    ENTRY(C_moments_reset, 1),
+    ENTRY(C_moments_update, 3),
+    ENTRY(C_moments_merge, 2),
+    ENTRY(C_moments_get, 3),
+    ENTRY(C_moments_serialize, 1),
+    ENTRY(C_moments_deserialize, 1),
+    ENTRY(C_result_build, 4),
+    ENTRY(C_dataset_from_list, 3),
+    ENTRY(C_dataset_to_list, 1),
+    ENTRY(C_dataset_info, 1),
+    ENTRY(C_csv_read, 7),
+    ENTRY(C_design_build, 5),
+    {NULL, NULL, 0}};
+
+void R_init_causal(DllInfo *dll);
+
+void R_init_causal(DllInfo *dll) {
+  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}
