@@ -92,7 +92,9 @@ CAUSAL_API int causal_dataset_col_nmissing(const causal_dataset *ds,
 
 /* Read-only views of a column's storage (valid until the dataset is freed).
  * The typed getters fail with CAUSAL_ETYPE on a column of another type.
- * *valid is NULL when the column has no validity mask. */
+ * *valid is NULL when the column has no validity mask; the valid argument
+ * itself may be NULL when the mask is not wanted. Column indices out of
+ * range are CAUSAL_ERANGE. */
 CAUSAL_API int causal_dataset_col_f64(const causal_dataset *ds, size_t col,
                                       const double **data,
                                       const uint8_t **valid);
@@ -120,16 +122,26 @@ CAUSAL_API int causal_dataset_subset_mask(causal_dataset **out,
                                           const causal_dataset *ds,
                                           const uint8_t *mask, size_t n);
 /* New dataset with rows idx[0..k) in that order (repeats allowed);
- * every idx in [0, nrows). */
+ * every idx in [0, nrows) (CAUSAL_ERANGE naming the position otherwise).
+ * k = 0 gives a dataset with the same columns and no rows. Subsets and
+ * selections always own copies of the data. */
 CAUSAL_API int causal_dataset_subset_rows(causal_dataset **out,
                                           const causal_dataset *ds,
                                           const int64_t *idx, size_t k);
-/* New dataset with the named columns, in that order. */
+/* New dataset with the named columns, in that order (k >= 1; a name given
+ * twice is CAUSAL_EEXISTS). */
 CAUSAL_API int causal_dataset_select(causal_dataset **out,
                                      const causal_dataset *ds,
                                      const char *const *names, size_t k);
-/* Append the rows of src to dst. Columns are matched by name and must
- * agree in type; categorical labels are unified (dst codes remapped). */
+/* Append the rows of src to dst. Columns are matched by name (src may
+ * order them differently) and must agree in type; a column present in only
+ * one of them is CAUSAL_ENOTFOUND. Categorical labels are unified the way
+ * R's rbind does: dst's levels keep their order and codes, levels found
+ * only in src are appended in src's level order, and src's codes are
+ * remapped. A validity mask is kept if either side has one. dst's columns
+ * own their storage afterwards (a borrow ends). On failure dst is
+ * unchanged. If src has no columns nothing happens; if dst has no columns
+ * it receives a copy of src's columns. dst == src is allowed. */
 CAUSAL_API int causal_dataset_append(causal_dataset *dst,
                                      const causal_dataset *src);
 
