@@ -7,9 +7,20 @@
   EEXISTS = -18L, EINTERNAL = -99L
 )
 
+# The call of the outermost function of this package on the stack: the
+# function the user called, not an internal helper.
+.user_call <- function() {
+  ns <- environment(.user_call)
+  n <- sys.nframe() - 1L
+  for (i in seq_len(n)) {
+    if (identical(environment(sys.function(i)), ns)) return(sys.call(i))
+  }
+  NULL
+}
+
 # Build and signal the classed condition for a libcausal status. Called by
 # the C glue (src/r_util.c) and by the argument checks of the R wrappers.
-.causal_stop <- function(status, message, call = sys.call(-1L)) {
+.causal_stop <- function(status, message, call = .user_call()) {
   status <- as.integer(status)
   code <- names(.causal_codes)[match(status, .causal_codes)]
   if (is.na(code)) code <- "EUNKNOWN"
@@ -23,7 +34,7 @@
 
 # Argument check failures are EINVAL conditions too.
 .check <- function(ok, message, status = -1L) {
-  if (!isTRUE(ok)) .causal_stop(status, message, call = sys.call(-1L))
+  if (!isTRUE(ok)) .causal_stop(status, message)
   invisible(TRUE)
 }
 
