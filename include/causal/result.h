@@ -27,6 +27,18 @@
  * NaN, +Inf and -Inf, which JSON lacks, are written as the strings "NaN",
  * "Infinity" and "-Infinity". Strings are escaped per RFC 8259; the output
  * is valid UTF-8 JSON.
+ * Details: negative zero is written "-0.0" (so parsers keep the sign);
+ * control characters use \n \t \r \b \f or \u00XX; U+2028/U+2029 are
+ * written \u2028/\u2029; bytes that are not valid UTF-8 in names, strings
+ * and warnings are replaced by U+FFFD in the JSON only (one per maximal
+ * invalid subpart, as Python's errors="replace"), the stored text is not
+ * changed. Two names differing only in invalid bytes then give equal keys.
+ *
+ * Names: entry names and kind are non-empty (CAUSAL_EINVAL otherwise).
+ * Zero-length vectors, 0 x k and k x 0 matrices and 0-term tables are
+ * allowed (their values pointer may then be NULL). Readers fail with
+ * CAUSAL_ENOTFOUND naming a missing entry and CAUSAL_ETYPE for an entry of
+ * another type. Name lookups use a hash index (constant time).
  */
 #ifndef CAUSAL_RESULT_H
 #define CAUSAL_RESULT_H
