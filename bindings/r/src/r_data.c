@@ -169,8 +169,9 @@ static SEXP column_to_r(const causal_dataset *ds, size_t j, size_t n) {
       SET_STRING_ELT(lev, (R_xlen_t)k,
                      Rf_mkCharCE(causal_dataset_cat_label(ds, j, k), CE_UTF8));
     Rf_setAttrib(out, R_LevelsSymbol, lev);
-    Rf_setAttrib(out, R_ClassSymbol, Rf_mkString("factor"));
-    UNPROTECT(1);
+    SEXP cls = PROTECT(Rf_mkString("factor"));
+    Rf_setAttrib(out, R_ClassSymbol, cls);
+    UNPROTECT(2);
   } else {
     crr_stop_msg(CAUSAL_ETYPE, "column %zu has unknown type %d", j + 1, type);
   }

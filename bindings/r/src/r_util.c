@@ -42,8 +42,11 @@ SEXP crr_handle(const char *tag, R_CFinalizer_t fin, SEXP prot,
   SEXP stag = PROTECT(Rf_install(tag));
   SEXP p = PROTECT(R_MakeExternalPtr(NULL, stag, prot));
   R_RegisterCFinalizerEx(p, fin, TRUE);
-  if (cls != NULL)
-    Rf_setAttrib(p, R_ClassSymbol, Rf_mkString(cls));
+  if (cls != NULL) {
+    SEXP scls = PROTECT(Rf_mkString(cls));
+    Rf_setAttrib(p, R_ClassSymbol, scls);
+    UNPROTECT(1);
+  }
   UNPROTECT(2);
   return PROTECT(p);
 }
