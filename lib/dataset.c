@@ -75,33 +75,38 @@ static const cz_column *find_col(const causal_dataset *ds, const char *name,
 }
 
 /* ENOTFOUND message naming the column, with a hint: a case-insensitive
- * match if there is one, otherwise the first few column names. */
+ * match if there is one, otherwise the first few column names. fn may be
+ * NULL (no prefix: the caller adds context). */
 static int fail_not_found(const causal_dataset *ds, const char *fn,
                           const char *name) {
+  const char *sep = fn ? ": " : "";
+  fn = fn ? fn : "";
   for (size_t j = 0; j < ds->ncols; j++) {
     if (strcasecmp(ds->cols[j].name, name) == 0)
       return cz_fail(CAUSAL_ENOTFOUND,
-                     "%s: no column named '%s' (did you mean '%s'?)", fn, name,
-                     ds->cols[j].name);
+                     "%s%sno column named '%s' (did you mean '%s'?)", fn, sep,
+                     name, ds->cols[j].name);
   }
+  if (ds->ncols == 0)
+    return cz_fail(CAUSAL_ENOTFOUND,
+                   "%s%sno column named '%s' (the dataset has no columns)", fn,
+                   sep, name);
   char list[256];
   size_t used = 0;
+  int truncated = 0;
   list[0] = '\0';
-  for (size_t j = 0; j < ds->ncols && used + 1 < sizeof list; j++) {
+  for (size_t j = 0; j < ds->ncols; j++) {
     int w = snprintf(list + used, sizeof list - used, "%s'%s'",
                      j ? ", " : "", ds->cols[j].name);
     if (w < 0 || (size_t)w >= sizeof list - used) {
-      used = sizeof list; /* truncated */
+      list[used] = '\0'; /* drop the partial name */
+      truncated = 1;
       break;
     }
     used += (size_t)w;
   }
-  if (ds->ncols == 0)
-    return cz_fail(CAUSAL_ENOTFOUND,
-                   "%s: no column named '%s' (the dataset has no columns)", fn,
-                   name);
-  return cz_fail(CAUSAL_ENOTFOUND, "%s: no column named '%s' (columns: %s%s)",
-                 fn, name, list, used >= sizeof list ? ", ..." : "");
+  return cz_fail(CAUSAL_ENOTFOUND, "%s%sno column named '%s' (columns: %s%s)",
+                 fn, sep, name, list, truncated ? ", ..." : "");
 }
 
 /* Checks shared by every way of adding a column: a usable name that is not
@@ -466,7 +471,7 @@ const cz_column *cz_dataset_find(const causal_dataset *ds, const char *name) {
   }
   const cz_column *c = find_col(ds, name, NULL);
   if (c == NULL)
-    fail_not_found(ds, "dataset", name);
+    fail_not_found(ds, NULL, name);
   return c;
 }
 

@@ -1,7 +1,7 @@
 /* Results: an ordered list of named entries plus warnings, and their JSON
  * encoding. Names are found through a small open-addressing hash index so
  * results with thousands of entries stay linear to build. */
-#include "internal/core.h"
+#include "internal/result.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -354,6 +354,65 @@ int causal_result_set_table(causal_result *r, const char *name,
       dst[i] = cols[j] ? cols[j][i] : NAN;
   }
   return store_entry(r, name, &e);
+}
+
+/* ---- internal: zero-copy setters ---- */
+
+double *cz_result_alloc_values(causal_result *r, size_t n) {
+  return cz_calloc(&r->alloc, n ? n : 1, sizeof(double));
+}
+
+void cz_result_free_values(causal_result *r, double *values) {
+  cz_free(&r->alloc, values);
+}
+
+static int take_array(causal_result *r, const char *name, int type,
+                      double *values, size_t nrow, size_t ncol,
+                      const char *const *rownames,
+                      const char *const *colnames, const char *fn) {
+  int rc = check_target(r, name, fn);
+  if (rc == CAUSAL_OK && values == NULL)
+    rc = cz_fail(CAUSAL_EINVAL, "%s: entry '%s': values is NULL", fn, name);
+  if (rc == CAUSAL_OK)
+    rc = check_names(rownames, nrow, fn, name, "rownames");
+  if (rc == CAUSAL_OK)
+    rc = check_names(colnames, ncol, fn, name, "colnames");
+  if (rc != CAUSAL_OK) {
+    if (r != NULL)
+      cz_free(&r->alloc, values);
+    return rc;
+  }
+  entry e;
+  memset(&e, 0, sizeof e);
+  e.type = type;
+  e.values = values;
+  e.nrow = nrow;
+  e.ncol = ncol;
+  if (rownames != NULL && (e.rownames = dup_names(&r->alloc, rownames,
+                                                  nrow)) == NULL)
+    rc = CAUSAL_ENOMEM;
+  if (rc == CAUSAL_OK && colnames != NULL &&
+      (e.colnames = dup_names(&r->alloc, colnames, ncol)) == NULL)
+    rc = CAUSAL_ENOMEM;
+  if (rc != CAUSAL_OK) {
+    entry_release(&r->alloc, &e);
+    return rc;
+  }
+  return store_entry(r, name, &e);
+}
+
+int cz_result_take_matrix(causal_result *r, const char *name, double *values,
+                          size_t nrow, size_t ncol,
+                          const char *const *rownames,
+                          const char *const *colnames) {
+  return take_array(r, name, CAUSAL_ENTRY_MATRIX, values, nrow, ncol,
+                    rownames, colnames, __func__);
+}
+
+int cz_result_take_vector(causal_result *r, const char *name, double *values,
+                          size_t n, const char *const *names) {
+  return take_array(r, name, CAUSAL_ENTRY_VECTOR, values, n, 1, names, NULL,
+                    __func__);
 }
 
 int causal_result_add_warning(causal_result *r, const char *text) {

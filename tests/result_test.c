@@ -1,6 +1,8 @@
 /* Results: entries, replacement, accessors, warnings and JSON. */
 #include "testutil.h"
 
+#include "internal/result.h"
+
 /* ---- a strict RFC 8259 validator ---------------------------------------
  * Recursive descent over the whole text; also checks that the text is
  * valid UTF-8 and collects every number (in document order) so the tests
@@ -738,6 +740,64 @@ static void test_json_strings(void **state) {
   causal_result_free(r);
 }
 
+/* Internal zero-copy setters used by estimators (design.c). */
+static void test_take(void **state) {
+  (void)state;
+  causal_result *r = new_result("take");
+  double *v = cz_result_alloc_values(r, 6);
+  assert_non_null(v);
+  for (int i = 0; i < 6; i++)
+    v[i] = i;
+  const char *cn[3] = {"a", "b", "c"};
+  assert_ok(cz_result_take_matrix(r, "M", v, 2, 3, NULL, cn));
+  const double *m;
+  size_t nr, nc;
+  assert_ok(causal_result_get_matrix(r, "M", &m, &nr, &nc));
+  assert_ptr_equal(m, v); /* no copy */
+  assert_true(nr == 2 && nc == 3 && m[5] == 5);
+  assert_string_equal(causal_result_dimname(r, "M", 1, 2), "c");
+  double *w = cz_result_alloc_values(r, 2);
+  w[0] = 1;
+  w[1] = 2;
+  const char *wn[2] = {"p", "q"};
+  assert_ok(cz_result_take_vector(r, "w", w, 2, wn));
+  assert_string_equal(causal_result_dimname(r, "w", 0, 1), "q");
+  /* Failures free the buffer (LSan would report a leak otherwise). */
+  w = cz_result_alloc_values(r, 2);
+  assert_status(cz_result_take_vector(r, "", w, 2, NULL), CAUSAL_EINVAL);
+  w = cz_result_alloc_values(r, 2);
+  const char *badn[2] = {"p", NULL};
+  assert_status(cz_result_take_vector(r, "w2", w, 2, badn), CAUSAL_EINVAL);
+  assert_status(cz_result_take_matrix(r, "M2", NULL, 1, 1, NULL, NULL),
+                CAUSAL_EINVAL);
+  w = cz_result_alloc_values(r, 2);
+  cz_result_free_values(r, w);
+  assert_int_equal(causal_result_count(r), 2);
+  causal_result_free(r);
+}
+
+static int oom_take(void *arg) {
+  (void)arg;
+  causal_result *r = NULL;
+  int rc = causal_result_new(&r, "x");
+  if (rc)
+    return rc;
+  const char *n[2] = {"a", "b"};
+  double *v = cz_result_alloc_values(r, 4);
+  rc = v ? cz_result_take_matrix(r, "M", v, 2, 2, n, n) : CAUSAL_ENOMEM;
+  if (rc == 0) {
+    v = cz_result_alloc_values(r, 2);
+    rc = v ? cz_result_take_vector(r, "M", v, 2, n) : CAUSAL_ENOMEM;
+  }
+  causal_result_free(r);
+  return rc;
+}
+
+static void test_oom_take(void **state) {
+  (void)state;
+  cz_oom_sweep(oom_take, NULL);
+}
+
 /* ---- out-of-memory sweeps ---- */
 
 static int oom_build(void *arg) {
@@ -837,6 +897,8 @@ int main(void) {
       cmocka_unit_test(test_json_exact),
       cmocka_unit_test(test_json_numbers_roundtrip),
       cmocka_unit_test(test_json_strings),
+      cmocka_unit_test(test_take),
+      cmocka_unit_test(test_oom_take),
       cmocka_unit_test(test_oom_build),
       cmocka_unit_test(test_oom_json),
       cmocka_unit_test(test_oom_replace),

@@ -168,7 +168,18 @@ CAUSAL_API int causal_dataset_append(causal_dataset *dst,
  *   vector "dropped_by_column" per used column, rows missing in it
  *                        (element names = column names)
  * A level with no rows among the used rows still gets a (zero) column: the
- * estimators report such rank deficiency by name. */
+ * estimators report such rank deficiency by name.
+ *
+ * Errors: add_term: empty term or component ("a::b", ":a"), or a column
+ * named twice in a term -> CAUSAL_EPARSE; a term already present ("b:a"
+ * duplicates "a:b") -> CAUSAL_EEXISTS. set_intercept: 0 or 1, else
+ * CAUSAL_ERANGE. build: unknown column -> CAUSAL_ENOTFOUND naming the
+ * term; reference column absent -> CAUSAL_ENOTFOUND, not categorical ->
+ * CAUSAL_ETYPE, unknown level -> CAUSAL_ENOTFOUND naming it; no complete
+ * row -> CAUSAL_EMISSING giving the rows missing per used column; no rows
+ * or no design columns -> CAUSAL_EINVAL. The design is not modified by
+ * build and can be evaluated against several datasets. Full rules and the
+ * comparison with R's model.matrix: docs/methods/design.md. */
 typedef struct causal_design causal_design;
 
 CAUSAL_API int causal_design_new(causal_design **out);
