@@ -130,9 +130,11 @@ static SEXP column_to_r(const causal_dataset *ds, size_t j, size_t n) {
     const double *d = NULL;
     const uint8_t *valid = NULL;
     CRR_TRY(causal_dataset_col_f64(ds, j, &d, &valid));
+    /* Every missing value, masked or NaN (the library's convention),
+     * becomes R's NA. */
     out = PROTECT(Rf_allocVector(REALSXP, (R_xlen_t)n));
     for (size_t i = 0; i < n; i++)
-      REAL(out)[i] = valid && !valid[i] ? NA_REAL : d[i];
+      REAL(out)[i] = (valid && !valid[i]) || isnan(d[i]) ? NA_REAL : d[i];
   } else if (type == CAUSAL_TYPE_I64) {
     const int64_t *d = NULL;
     const uint8_t *valid = NULL;
