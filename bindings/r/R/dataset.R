@@ -75,11 +75,9 @@ print.causal_dataset <- function(x, ...) {
                      integer = 2L, bool = 3L, logical = 3L, cat = 4L,
                      factor = 4L, character = 4L)
 
-causal_read_csv <- function(file, delim = ",", header = TRUE,
-                            na = c("", "NA"), col_types = NULL,
-                            infer_rows = NULL, strings_as_factors = FALSE,
-                            text = NULL) {
-  .check(is.character(delim) && length(delim) == 1L &&
+# Checked CSV options as passed to the C glue.
+.csv_args <- function(delim, header, na, col_types, infer_rows) {
+  .check(is.character(delim) && length(delim) == 1L && !is.na(delim) &&
            length(charToRaw(delim)) == 1L,
          "delim must be a single one-byte character")
   .check(is.logical(header) && length(header) == 1L && !is.na(header),
@@ -97,6 +95,16 @@ causal_read_csv <- function(file, delim = ",", header = TRUE,
     types <- .col_type_codes[col_types]
     names(types) <- names(col_types)
   }
+  list(delim = as.integer(charToRaw(delim)), header = header,
+       na = if (length(na)) na else NULL, types = types,
+       infer = if (is.null(infer_rows)) NULL else as.double(infer_rows))
+}
+
+causal_read_csv <- function(file, delim = ",", header = TRUE,
+                            na = c("", "NA"), col_types = NULL,
+                            infer_rows = NULL, strings_as_factors = FALSE,
+                            text = NULL) {
+  a <- .csv_args(delim, header, na, col_types, infer_rows)
   if (!is.null(text)) {
     .check(missing(file), "give either file or text, not both")
     .check(is.character(text), "text must be character")
@@ -108,10 +116,39 @@ causal_read_csv <- function(file, delim = ",", header = TRUE,
     src <- file
     is_text <- FALSE
   }
-  ds <- .Call(C_csv_read, src, is_text, as.integer(charToRaw(delim)), header,
-              if (length(na)) na else NULL, types,
-              if (is.null(infer_rows)) NULL else as.double(infer_rows))
+  ds <- .Call(C_csv_read, src, is_text, a$delim, a$header, a$na, a$types,
+              a$infer)
   as.data.frame(ds, stringsAsFactors = strings_as_factors)
+}
+
+causal_csv_reader <- function(file, chunk_rows = 65536, delim = ",",
+                              header = TRUE, na = c("", "NA"),
+                              col_types = NULL, infer_rows = NULL) {
+  a <- .csv_args(delim, header, na, col_types, infer_rows)
+  .check(is.character(file) && length(file) == 1L && !is.na(file),
+         "file must be a single path")
+  .check(.is_count(chunk_rows) && chunk_rows >= 1,
+         "chunk_rows must be a whole number >= 1")
+  .Call(C_csv_reader_open, file, a$delim, a$header, a$na, a$types, a$infer,
+        as.double(chunk_rows))
+}
+
+causal_csv_next <- function(reader, strings_as_factors = FALSE) {
+  .check(inherits(reader, "causal_csv_reader"),
+         "reader must be a causal_csv_reader")
+  ds <- .Call(C_csv_reader_next, reader)
+  if (is.null(ds)) return(NULL)
+  as.data.frame(ds, stringsAsFactors = strings_as_factors)
+}
+
+print.causal_csv_reader <- function(x, ...) {
+  n <- tryCatch(.Call(C_csv_reader_rows, x), causal_error = function(e) NULL)
+  if (is.null(n)) {
+    cat("<causal_csv_reader: invalid (freed or reloaded)>\n")
+  } else {
+    cat("<causal_csv_reader: ", format(n), " rows read>\n", sep = "")
+  }
+  invisible(x)
 }
 
 causal_design_matrix <- function(data, terms, intercept = TRUE,

@@ -31,6 +31,9 @@ SEXP C_dataset_from_list(SEXP, SEXP, SEXP);
 SEXP C_dataset_to_list(SEXP);
 SEXP C_dataset_info(SEXP);
 SEXP C_csv_read(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_csv_reader_open(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_csv_reader_next(SEXP);
+SEXP C_csv_reader_rows(SEXP);
 SEXP C_design_build(SEXP, SEXP, SEXP, SEXP, SEXP);
 
 /* Through void (*)(void), the generic function pointer type, so that
@@ -66,6 +69,9 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_dataset_to_list, 1),
     ENTRY(C_dataset_info, 1),
     ENTRY(C_csv_read, 7),
+    ENTRY(C_csv_reader_open, 7),
+    ENTRY(C_csv_reader_next, 1),
+    ENTRY(C_csv_reader_rows, 1),
     ENTRY(C_design_build, 5),
     {NULL, NULL, 0}};
 

@@ -223,17 +223,19 @@ SEXP C_dataset_info(SEXP x) {
   return out;
 }
 
-/* source: path (is_text FALSE) or the CSV text itself. na: NULL for the
- * library's defaults or tokens. types: named integer vector of
- * CAUSAL_TYPE_* values. infer: NULL or a number of rows. */
-SEXP C_csv_read(SEXP source, SEXP is_text_, SEXP delim_, SEXP header_,
-                SEXP na, SEXP types, SEXP infer) {
-  int is_text = crr_bool(is_text_, "is_text");
+static void reader_finalize(SEXP p) {
+  causal_csv_reader_free(R_ExternalPtrAddr(p));
+  R_ClearExternalPtr(p);
+}
+
+/* CSV options from R arguments in a new external pointer, returned
+ * PROTECTed (the caller UNPROTECTs it). na: NULL for the library's
+ * defaults or tokens. types: named integer vector of CAUSAL_TYPE_*
+ * values. infer, chunk: NULL or a number of rows. */
+static SEXP csv_options(SEXP delim_, SEXP header_, SEXP na, SEXP types,
+                        SEXP infer, SEXP chunk) {
   int delim = crr_int(delim_, "delim");
   int header = crr_bool(header_, "header");
-  if (!Rf_isString(source) || Rf_xlength(source) != 1 ||
-      STRING_ELT(source, 0) == NA_STRING)
-    crr_stop_msg(CAUSAL_EINVAL, "the CSV source must be a single string");
   SEXP ho = crr_handle("causal_csv_options", csvopt_finalize, R_NilValue,
                        NULL);
   causal_csv_options *o = NULL;
@@ -245,6 +247,10 @@ SEXP C_csv_read(SEXP source, SEXP is_text_, SEXP delim_, SEXP header_,
     CRR_TRY(causal_csv_options_set_int(o, CAUSAL_CSV_INFER_ROWS,
                                        (int64_t)crr_size(infer,
                                                          "infer_rows")));
+  if (chunk != R_NilValue)
+    CRR_TRY(causal_csv_options_set_int(o, CAUSAL_CSV_CHUNK_ROWS,
+                                       (int64_t)crr_size(chunk,
+                                                         "chunk_rows")));
   if (na != R_NilValue) {
     if (TYPEOF(na) != STRSXP)
       crr_stop_msg(CAUSAL_EINVAL, "na must be a character vector");
@@ -261,20 +267,74 @@ SEXP C_csv_read(SEXP source, SEXP is_text_, SEXP delim_, SEXP header_,
       CRR_TRY(causal_csv_options_set_type(
           o, Rf_translateCharUTF8(STRING_ELT(tn, i)), INTEGER(types)[i]));
   }
+  return ho;
+}
+
+static const char *source_string(SEXP source) {
+  if (!Rf_isString(source) || Rf_xlength(source) != 1 ||
+      STRING_ELT(source, 0) == NA_STRING)
+    crr_stop_msg(CAUSAL_EINVAL, "the CSV source must be a single string");
+  return Rf_translateCharUTF8(STRING_ELT(source, 0));
+}
+
+static const char *path_string(SEXP source) {
+  source_string(source);
+  return R_ExpandFileName(Rf_translateChar(STRING_ELT(source, 0)));
+}
+
+/* Whole-input read of a file (is_text FALSE) or of the text itself. */
+SEXP C_csv_read(SEXP source, SEXP is_text_, SEXP delim, SEXP header,
+                SEXP na, SEXP types, SEXP infer) {
+  int is_text = crr_bool(is_text_, "is_text");
+  source_string(source);
+  SEXP ho = csv_options(delim, header, na, types, infer, R_NilValue);
+  causal_csv_options *o = R_ExternalPtrAddr(ho);
   SEXP h = crr_handle(DS_TAG, ds_finalize, R_NilValue, "causal_dataset");
   causal_dataset *ds = NULL;
   if (is_text) {
-    const char *s = Rf_translateCharUTF8(STRING_ELT(source, 0));
+    const char *s = source_string(source);
     CRR_TRY(causal_csv_read_buffer(&ds, s, strlen(s), o));
   } else {
-    const char *path = R_ExpandFileName(Rf_translateChar(STRING_ELT(source, 0)));
-    CRR_TRY(causal_csv_read_file(&ds, path, o));
+    CRR_TRY(causal_csv_read_file(&ds, path_string(source), o));
   }
   R_SetExternalPtrAddr(h, ds);
   causal_csv_options_free(o);
   R_ClearExternalPtr(ho);
   UNPROTECT(2);
   return h;
+}
+
+/* Streaming reader: open, then next() until it returns NULL. */
+SEXP C_csv_reader_open(SEXP path, SEXP delim, SEXP header, SEXP na,
+                       SEXP types, SEXP infer, SEXP chunk) {
+  const char *p = path_string(path);
+  SEXP ho = csv_options(delim, header, na, types, infer, chunk);
+  causal_csv_options *o = R_ExternalPtrAddr(ho);
+  /* The reader's handle keeps the options alive with it. */
+  SEXP h = crr_handle("causal_csv_reader", reader_finalize, ho,
+                      "causal_csv_reader");
+  causal_csv_reader *rd = NULL;
+  CRR_TRY(causal_csv_reader_open(&rd, p, o));
+  R_SetExternalPtrAddr(h, rd);
+  UNPROTECT(2);
+  return h;
+}
+
+SEXP C_csv_reader_next(SEXP x) {
+  causal_csv_reader *rd = crr_get(x, "causal_csv_reader");
+  SEXP h = crr_handle(DS_TAG, ds_finalize, R_NilValue, "causal_dataset");
+  causal_dataset *ds = NULL;
+  CRR_TRY(causal_csv_reader_next(rd, &ds));
+  UNPROTECT(1);
+  if (ds == NULL)
+    return R_NilValue;
+  R_SetExternalPtrAddr(h, ds);
+  return h;
+}
+
+SEXP C_csv_reader_rows(SEXP x) {
+  causal_csv_reader *rd = crr_get(x, "causal_csv_reader");
+  return Rf_ScalarReal((double)causal_csv_reader_rows(rd));
 }
 
 /* Design matrix of a dataset: returns the result's plain-list form. */

@@ -59,3 +59,38 @@ e <- catch(causal_read_csv(path, col_types = c(nope = "double")))
 stopifnot(is.null(e) || inherits(e, "causal_error"))
 unlink(path)
 cat("test-csv: OK\n")
+
+# Streaming reads: chunks concatenate to the whole-input read.
+path <- tempfile(fileext = ".csv")
+big <- data.frame(i = 1:1000, x = round(sin(1:1000), 6),
+                  g = sample(c("a", "b", "c", "d"), 1000, TRUE),
+                  stringsAsFactors = FALSE)
+utils::write.csv(big, path, row.names = FALSE)
+rd <- causal_csv_reader(path, chunk_rows = 300)
+chunks <- list()
+while (!is.null(ch <- causal_csv_next(rd))) chunks[[length(chunks) + 1L]] <- ch
+stopifnot(length(chunks) == 4, vapply(chunks, nrow, 1L) == c(300, 300, 300, 100))
+all <- do.call(rbind, chunks)
+stopifnot(identical(all$i, big$i), identical(all$g, big$g),
+          isTRUE(all.equal(all$x, big$x, tolerance = 1e-15)))
+stopifnot(is.null(causal_csv_next(rd)))
+stopifnot(grepl("1000 rows", capture.output(print(rd))))
+# Moments over the chunks equal those of the whole file.
+rd <- causal_csv_reader(path, chunk_rows = 128)
+m <- causal_moments(2)
+while (!is.null(ch <- causal_csv_next(rd))) causal_moments_update(m, as.matrix(ch[c("i", "x")]))
+stopifnot(isTRUE(all.equal(unname(causal_moments_get(m, "cov")),
+                           unname(cov(as.matrix(big[c("i", "x")]))), tolerance = 1e-13)))
+# Types are inferred from the first infer_rows records and then fixed.
+writeLines(c("a", "1", "2", "x"), path)
+rd <- causal_csv_reader(path, chunk_rows = 2)
+stopifnot(is.character(causal_csv_next(rd)$a))
+rd <- causal_csv_reader(path, chunk_rows = 2, infer_rows = 2)
+stopifnot(is.integer(causal_csv_next(rd)$a))
+e <- catch(causal_csv_next(rd))
+stopifnot(inherits(e, "causal_eparse_error"), grepl("line 4", conditionMessage(e)))
+stopifnot(inherits(catch(causal_csv_reader(path, chunk_rows = 0)), "causal_einval_error"))
+stopifnot(inherits(catch(causal_csv_reader(file.path(tempdir(), "nope.csv"))), "causal_eio_error"))
+stopifnot(inherits(catch(causal_csv_next(42)), "causal_einval_error"))
+unlink(path)
+cat("test-csv streaming: OK\n")

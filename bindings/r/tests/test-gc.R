@@ -45,6 +45,8 @@ sweep <- function(f) {
   }
   stop("sweep did not finish")
 }
+csv_path <- tempfile(fileext = ".csv")
+writeLines(c("a,b", "1,x", "2,y", "3,z", "4,x", "5,"), csv_path)
 df <- data.frame(a = 1:3, b = c("x", "y", NA), f = factor(c("u", "v", "u")),
                  l = c(TRUE, NA, FALSE), d = c(0.5, NA, 2))
 sweeps <- c(
@@ -55,10 +57,15 @@ sweeps <- c(
   }),
   rng = sweep(function() causal_rnorm(causal_rng_copy(causal_rng(1)), 3)),
   csv = sweep(function() causal_read_csv(text = c("a,b", "1,x", "2,y"))),
+  csv_stream = sweep(function() {
+    rd <- causal_csv_reader(csv_path, chunk_rows = 2)
+    while (!is.null(causal_csv_next(rd))) NULL
+  }),
   design = sweep(function() causal_design_matrix(df, c("a", "f"))),
   result = sweep(function() causal_result_json(causal_result("k", a = 1, v = c(x = 1),
     t = data.frame(term = "x", estimate = 1))))
 )
 print(sweeps)
+unlink(csv_path)
 causal:::.alloc_track(FALSE)
 cat("test-gc: OK\n")
