@@ -9,6 +9,8 @@
 
 #include <causal.h>
 
+#include "routines.h"
+
 /* Signal a classed R error for `status` with the library's last error
  * message (or `msg` for the _msg variant). Never returns. Everything the
  * caller allocated with the library must already be owned by an external
