@@ -58,11 +58,22 @@ static char *put_i64(char *p, int64_t v) {
 
 /* v / 10^dec with exactly dec decimals */
 static char *put_fixed(char *p, int64_t v, int dec) {
-  static const uint64_t p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000,
-                                 10000000, 100000000, 1000000000,
-                                 10000000000ull, 100000000000ull,
-                                 1000000000000ull, 10000000000000ull,
-                                 100000000000000ull, 1000000000000000ull};
+  static const uint64_t p10[] = {1,
+                                 10,
+                                 100,
+                                 1000,
+                                 10000,
+                                 100000,
+                                 1000000,
+                                 10000000,
+                                 100000000,
+                                 1000000000,
+                                 10000000000ull,
+                                 100000000000ull,
+                                 1000000000000ull,
+                                 10000000000000ull,
+                                 100000000000000ull,
+                                 1000000000000000ull};
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
   if (v < 0)
     *p++ = '-';
@@ -87,6 +98,10 @@ static int generate(const char *path, double mb) {
   }
   size_t cap = 1 << 20;
   char *buf = malloc(cap + 4096);
+  if (buf == NULL) {
+    fclose(f);
+    return 1;
+  }
   char *p = buf;
   p += sprintf(p, "id,grp,price,x,sci,full,n1,n2,y,z15\n");
   double target = mb * 1e6, written = 0;
@@ -171,8 +186,9 @@ int main(int argc, char **argv) {
     return whole(argv[2]);
   if (argc == 3 && strcmp(argv[1], "--stream") == 0)
     return stream(argv[2]);
-  fprintf(stderr, "usage: %s --generate PATH MB | --whole PATH | --stream "
-                  "PATH\n",
+  fprintf(stderr,
+          "usage: %s --generate PATH MB | --whole PATH | --stream "
+          "PATH\n",
           argv[0]);
   return 2;
 }

@@ -9,5 +9,6 @@
 #include "causal/stats.h"
 #include "causal/dataset.h"
 #include "causal/csv.h"
+#include "causal/describe.h"
 
 #endif /* CAUSAL_H */

@@ -53,34 +53,47 @@ static void cz_trim(const char **s, size_t *n) {
   *n = k;
 }
 
-int cz_csv_parse_i64(const char *s, size_t n, int64_t *out) {
-  cz_trim(&s, &n);
+/* Scan [+-]digits at the start of s[0..n): bytes spanned, 0 if none;
+ * *overflow set when the integer does not fit in int64_t. */
+static inline size_t cz_scan_i64(const char *s, size_t n, int64_t *out,
+                                 int *overflow) {
   size_t i = 0;
   int neg = 0;
   if (i < n && (s[i] == '+' || s[i] == '-')) {
     neg = s[i] == '-';
     i++;
   }
-  if (i == n)
-    return 0;
+  const size_t d0 = i;
   const uint64_t limit = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
   uint64_t v = 0;
-  int overflow = 0;
+  *overflow = 0;
   for (; i < n; i++) {
     unsigned d = (unsigned)(unsigned char)s[i] - '0';
     if (d > 9)
-      return 0;
+      break;
     if (v > (limit - d) / 10)
-      overflow = 1; /* keep scanning: "123x" is still "not a number" */
+      *overflow = 1; /* keep scanning: "123x" is still "not a number" */
     else
       v = v * 10 + d;
   }
-  if (overflow)
-    return -1;
+  if (i == d0)
+    return 0;
   if (neg)
     *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
   else
     *out = (int64_t)v;
+  return i;
+}
+
+int cz_csv_parse_i64(const char *s, size_t n, int64_t *out) {
+  cz_trim(&s, &n);
+  int overflow;
+  int64_t v;
+  if (n == 0 || cz_scan_i64(s, n, &v, &overflow) != n)
+    return 0;
+  if (overflow)
+    return -1;
+  *out = v;
   return 1;
 }
 
@@ -100,13 +113,12 @@ static int cz_ieq(const char *s, size_t n, const char *word) {
 }
 
 /* Exact powers of ten representable in a double (10^22 < 2^53 * 2^22). */
-static const double cz_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
-                                1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-                                1e18, 1e19, 1e20, 1e21, 1e22};
+static const double cz_p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* x87 extended precision (64-bit significand) for the 19-digit path. */
-#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64 &&      \
+#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64 &&       \
     FLT_EVAL_METHOD == 0
 #define CZ_CSV_X87 1
 /* 10^k, k <= 27, are exact: 5^27 < 2^64. */
@@ -180,27 +192,16 @@ static double cz_slow_f64(const char *s, size_t i, size_t n, int neg,
   return strtod(tmp, NULL);
 }
 
-int cz_csv_parse_f64(const char *s, size_t n, double *out) {
-  cz_trim(&s, &n);
+/* Scan a decimal number (no blanks, no inf/nan) at the start of s[0..n).
+ * Returns the bytes it spans, 0 if there is none; *out is correctly
+ * rounded. Used on whole fields and, fused with tokenizing, on the bytes
+ * that follow a field start. */
+static size_t cz_scan_f64(const char *s, size_t n, double *out) {
   size_t i = 0;
   int neg = 0;
   if (i < n && (s[i] == '+' || s[i] == '-')) {
     neg = s[i] == '-';
     i++;
-  }
-  if (i == n)
-    return 0;
-  char c0 = s[i];
-  if (c0 == 'i' || c0 == 'I' || c0 == 'n' || c0 == 'N') {
-    if (cz_ieq(s + i, n - i, "inf") || cz_ieq(s + i, n - i, "infinity")) {
-      *out = neg ? -HUGE_VAL : HUGE_VAL;
-      return 1;
-    }
-    if (cz_ieq(s + i, n - i, "nan")) {
-      *out = NAN;
-      return 1;
-    }
-    return 0;
   }
   const size_t start = i;
   /* Accumulate the significant digits into m without per-digit checks;
@@ -245,8 +246,6 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
     if (eneg)
       expo = -expo;
   }
-  if (i != n)
-    return 0;
 #if FLT_EVAL_METHOD == 0
   /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE
    * multiplication or division is correctly rounded. */
@@ -254,13 +253,13 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
     int64_t e = expo - scale;
     if (m == 0) {
       *out = neg ? -0.0 : 0.0;
-      return 1;
+      return i;
     }
     if (e >= -22 && e <= 22) {
       double d = (double)m;
       d = e < 0 ? d / cz_p10[-e] : d * cz_p10[e];
       *out = neg ? -d : d;
-      return 1;
+      return i;
     }
   }
 #endif
@@ -282,13 +281,33 @@ int cz_csv_parse_f64(const char *s, size_t n, double *out) {
       if ((sig & 0x7FF) != 0x400) {
         double d = (double)x;
         *out = neg ? -d : d;
-        return 1;
+        return i;
       }
     }
   }
 #endif
-  *out = cz_slow_f64(s, start, n, neg, expo);
-  return 1;
+  *out = cz_slow_f64(s, start, i, neg, expo);
+  return i;
+}
+
+int cz_csv_parse_f64(const char *s, size_t n, double *out) {
+  cz_trim(&s, &n);
+  if (n == 0)
+    return 0;
+  size_t i = s[0] == '+' || s[0] == '-';
+  char c0 = i < n ? s[i] : '\0';
+  if (c0 == 'i' || c0 == 'I' || c0 == 'n' || c0 == 'N') {
+    if (cz_ieq(s + i, n - i, "inf") || cz_ieq(s + i, n - i, "infinity")) {
+      *out = s[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+      return 1;
+    }
+    if (cz_ieq(s + i, n - i, "nan")) {
+      *out = NAN;
+      return 1;
+    }
+    return 0;
+  }
+  return cz_scan_f64(s, n, out) == n;
 }
 
 int cz_csv_parse_bool(const char *s, size_t n, uint8_t *out) {
@@ -390,10 +409,9 @@ int causal_csv_options_set_int(causal_csv_options *o, int key, int64_t value) {
   CZ_REQUIRE_NONNULL(o);
   int64_t lo, hi;
   CZ_CHECK(causal_csv_options_bounds(key, &lo, &hi));
-  static const char *const names[] = {"", "CAUSAL_CSV_DELIMITER",
-                                      "CAUSAL_CSV_HEADER",
-                                      "CAUSAL_CSV_INFER_ROWS",
-                                      "CAUSAL_CSV_CHUNK_ROWS"};
+  static const char *const names[] = {
+      "", "CAUSAL_CSV_DELIMITER", "CAUSAL_CSV_HEADER", "CAUSAL_CSV_INFER_ROWS",
+      "CAUSAL_CSV_CHUNK_ROWS"};
   if (value < lo || value > hi)
     return cz_fail(CAUSAL_ERANGE,
                    "causal_csv_options_set_int: %s = %lld is outside "
@@ -452,8 +470,8 @@ int causal_csv_options_add_na(causal_csv_options *o, const char *token) {
   CZ_REQUIRE_NONNULL(token);
   if (o->nna == o->na_cap) {
     size_t cap = o->na_cap ? 2 * o->na_cap : 4;
-    char **na = cz_realloc(&o->alloc, o->na, o->na_cap * sizeof *na,
-                           cap * sizeof *na);
+    char **na =
+        cz_realloc(&o->alloc, o->na, o->na_cap * sizeof *na, cap * sizeof *na);
     if (na == NULL)
       return CAUSAL_ENOMEM;
     o->na = na;
@@ -611,7 +629,8 @@ static int cz_labels_intern(const cz_alloc *a, cz_csv_labels *t, const char *p,
     if (str == NULL)
       return CAUSAL_ENOMEM;
     t->str = str;
-    size_t *len = cz_realloc(a, t->len, t->cap * sizeof *len, cap * sizeof *len);
+    size_t *len =
+        cz_realloc(a, t->len, t->cap * sizeof *len, cap * sizeof *len);
     if (len == NULL)
       return CAUSAL_ENOMEM;
     t->len = len;
@@ -644,7 +663,12 @@ static int cz_labels_intern(const cz_alloc *a, cz_csv_labels *t, const char *p,
  * Parser state
  * ====================================================================== */
 
-enum { R_MORE = 1, R_END = 2, R_FULL = 3 }; /* > 0: not errors */
+enum {
+  R_MORE = 1,
+  R_END = 2,
+  R_FULL = 3,
+  R_FALLBACK = 4
+}; /* > 0: not errors */
 enum { M_INFER, M_STORE };
 
 typedef struct cz_field {
@@ -668,6 +692,8 @@ typedef struct cz_csv_parser {
   cz_alloc out;   /* column buffers of the dataset being built */
   unsigned char delim;
   unsigned char stop[256]; /* bytes that end an unquoted field */
+  int fused;               /* numeric fast path allowed (delimiter is not
+                              a character of a number) */
   int header, whole;
   size_t infer_limit, chunk_rows;
   /* NA tokens, one block */
@@ -744,6 +770,7 @@ static int cz_parser_init(cz_csv_parser *ps, const causal_csv_options *o,
   ps->chunk_rows =
       whole ? SIZE_MAX : (size_t)(o ? o->chunk_rows : CZ_CSV_CHUNK_DEFAULT);
   ps->stop[ps->delim] = 1;
+  ps->fused = strchr("0123456789+-.eE", ps->delim) == NULL;
   ps->stop['\r'] = 1;
   ps->stop['\n'] = 1;
   /* Copy the NA tokens into one block so the parser never depends on the
@@ -817,8 +844,7 @@ static int cz_strerror(int err, char *buf, size_t n) {
   return 0;
 }
 
-static int cz_parser_open(cz_csv_parser *ps, const char *path,
-                          size_t bufsize) {
+static int cz_parser_open(cz_csv_parser *ps, const char *path, size_t bufsize) {
   ps->path = cz_strdup(&ps->alloc, path);
   if (ps->path == NULL)
     return CAUSAL_ENOMEM;
@@ -1062,7 +1088,8 @@ static int cz_skip_blank(cz_csv_parser *ps, int count) {
 static int cz_skip_bom(cz_csv_parser *ps) {
   if (ps->len - ps->pos < 3 && !ps->eof)
     return R_MORE;
-  if (ps->len - ps->pos >= 3 && memcmp(ps->base + ps->pos, "\xEF\xBB\xBF", 3) == 0)
+  if (ps->len - ps->pos >= 3 &&
+      memcmp(ps->base + ps->pos, "\xEF\xBB\xBF", 3) == 0)
     ps->pos += 3;
   return CAUSAL_OK;
 }
@@ -1115,8 +1142,8 @@ static int cz_first_record(cz_csv_parser *ps) {
       }
       if (n == cap) {
         size_t nc = cap ? 2 * cap : 16;
-        char **nn = cz_realloc(&ps->alloc, names, cap * sizeof *nn,
-                               nc * sizeof *nn);
+        char **nn =
+            cz_realloc(&ps->alloc, names, cap * sizeof *nn, nc * sizeof *nn);
         if (nn == NULL) {
           rc = CAUSAL_ENOMEM;
           goto fail;
@@ -1181,8 +1208,8 @@ static int cz_fix_names(cz_csv_parser *ps) {
       ps->names[j] = v;
     }
     int32_t code;
-    rc = cz_labels_intern(&ps->alloc, &orig, ps->names[j],
-                          strlen(ps->names[j]), &code);
+    rc = cz_labels_intern(&ps->alloc, &orig, ps->names[j], strlen(ps->names[j]),
+                          &code);
     if (rc != CAUSAL_OK)
       goto done;
   }
@@ -1257,7 +1284,8 @@ static inline int cz_is_na(const cz_csv_parser *ps, const cz_field *f) {
   if (f->quoted || f->n > ps->na_maxlen)
     return 0;
   for (size_t k = 0; k < ps->nna; k++)
-    if (ps->na_len[k] == f->n && memcmp(ps->na[k], f->p, f->n) == 0)
+    if (ps->na_len[k] == f->n && ps->na[k][0] == f->p[0] &&
+        memcmp(ps->na[k], f->p, f->n) == 0)
       return 1;
   return 0;
 }
@@ -1436,6 +1464,47 @@ static int cz_grow_rows(cz_csv_parser *ps) {
   return CAUSAL_OK;
 }
 
+/* Fast path for numeric columns: scan the number straight from the input
+ * and store it, without a separate tokenizing pass. Only taken when the
+ * number ends exactly at a delimiter or line break (so the field is that
+ * number) and the field is not an NA token; everything else (quotes,
+ * blanks, inf/nan, promotion, errors) returns R_FALLBACK and goes through
+ * the general path. */
+static inline int cz_fused_number(cz_csv_parser *ps, size_t j, size_t *off,
+                                  int64_t *line, int *term) {
+  cz_csv_col *c = &ps->cols[j];
+  const char *p = ps->base + *off;
+  size_t rem = ps->len - *off, k;
+  double d = 0;
+  int64_t v = 0;
+  if (c->type == CAUSAL_TYPE_F64) {
+    k = cz_scan_f64(p, rem, &d);
+  } else if (c->type == CAUSAL_TYPE_I64) {
+    int overflow;
+    k = cz_scan_i64(p, rem, &v, &overflow);
+    if (overflow)
+      return R_FALLBACK;
+  } else {
+    return R_FALLBACK;
+  }
+  if (k == 0 || (k < rem ? !ps->stop[(unsigned char)p[k]] : !ps->eof))
+    return R_FALLBACK;
+  if (k <= ps->na_maxlen) {
+    cz_field f = {p, k, 0};
+    if (cz_is_na(ps, &f))
+      return R_FALLBACK;
+  }
+  size_t row = ps->nrows;
+  if (c->type == CAUSAL_TYPE_F64) {
+    ((double *)c->data)[row] = d;
+  } else {
+    ((int64_t *)c->data)[row] = v;
+    if (c->valid != NULL)
+      c->valid[row] = 1;
+  }
+  return cz_end_field(ps, *off + k, off, line, term);
+}
+
 /* Parse one data record at pos into row *count (store) or into the type
  * inference state. Returns CAUSAL_OK (record consumed), R_MORE, R_END,
  * R_FULL (pending blank rows filled the chunk) or an error. */
@@ -1468,6 +1537,16 @@ static int cz_parse_record(cz_csv_parser *ps, int mode, size_t *count,
   cz_field f;
   int term;
   for (;; j++) {
+    if (mode == M_STORE && ps->fused && j < ps->ncols) {
+      rc = cz_fused_number(ps, j, &off, &line, &term);
+      if (rc == CAUSAL_OK) {
+        if (term == TK_EOR)
+          break;
+        continue;
+      }
+      if (rc != R_FALLBACK)
+        return rc;
+    }
     rc = cz_next_field(ps, &off, &line, &f, &term, j);
     if (rc != CAUSAL_OK)
       return rc;
@@ -1741,9 +1820,9 @@ int causal_csv_read_file(causal_dataset **out, const char *path,
 
 struct causal_csv_reader {
   cz_csv_parser ps;
-  int status;    /* sticky error */
+  int status; /* sticky error */
   int done;
-  int64_t rows;  /* data rows returned so far */
+  int64_t rows; /* data rows returned so far */
   size_t next_cap;
   char msg[512];
 };
@@ -1796,8 +1875,8 @@ int causal_csv_reader_next(causal_csv_reader *r, causal_dataset **chunk) {
   *chunk = NULL;
   CZ_REQUIRE_NONNULL(r);
   if (r->status != CAUSAL_OK)
-    return cz_fail(r->status, "causal_csv_reader_next: reader failed earlier: %s",
-                   r->msg);
+    return cz_fail(r->status,
+                   "causal_csv_reader_next: reader failed earlier: %s", r->msg);
   if (r->done) {
     cz_clear_error();
     return CAUSAL_OK;

@@ -354,8 +354,20 @@ static void test_parse_i64(void **state) {
   assert_int_equal(cz_csv_parse_i64(o1, strlen(o1), &v), -1);
   assert_int_equal(cz_csv_parse_i64(o2, strlen(o2), &v), -1);
   assert_int_equal(cz_csv_parse_i64(o3, strlen(o3), &v), -1);
-  const char *bad[] = {"", " ", "-", "+", "1.0", "1e3", "12a", "1 2", "0x10",
-                       "--1", "1-", ("\xef\xbb\xbf" "1"), "99999999999999999999x"};
+  const char *bad[] = {"",
+                       " ",
+                       "-",
+                       "+",
+                       "1.0",
+                       "1e3",
+                       "12a",
+                       "1 2",
+                       "0x10",
+                       "--1",
+                       "1-",
+                       ("\xef\xbb\xbf"
+                        "1"),
+                       "99999999999999999999x"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     if (cz_csv_parse_i64(bad[i], strlen(bad[i]), &v) != 0)
       fail_msg("'%s' accepted as an integer", bad[i]);
@@ -393,22 +405,55 @@ static void check_f64(const char *s) {
 static void test_parse_f64_special(void **state) {
   (void)state;
   const char *ok[] = {
-      "0", "-0", "+0", "0.0", "-0.0", "0e999999999999999999999", "-0e-5",
-      "1", "1.", ".5", "-.5", "+.5e1", "1e22", "1e23", "9007199254740992",
-      "9007199254740993", "9007199254740993.0000000000001", "0.1", "0.3",
-      "2.2250738585072011e-308", "2.2250738585072012e-308", "4.9e-324",
-      "2.4703282292062327e-324", "2.4703282292062328e-324", "1e-400",
-      "1.7976931348623157e308", "1.7976931348623158e308",
-      "1.7976931348623159e308", "1e309", "123456789012345678901234567890",
+      "0",
+      "-0",
+      "+0",
+      "0.0",
+      "-0.0",
+      "0e999999999999999999999",
+      "-0e-5",
+      "1",
+      "1.",
+      ".5",
+      "-.5",
+      "+.5e1",
+      "1e22",
+      "1e23",
+      "9007199254740992",
+      "9007199254740993",
+      "9007199254740993.0000000000001",
+      "0.1",
+      "0.3",
+      "2.2250738585072011e-308",
+      "2.2250738585072012e-308",
+      "4.9e-324",
+      "2.4703282292062327e-324",
+      "2.4703282292062328e-324",
+      "1e-400",
+      "1.7976931348623157e308",
+      "1.7976931348623158e308",
+      "1.7976931348623159e308",
+      "1e309",
+      "123456789012345678901234567890",
       "0.000000000000000000000000000000000000000000001234567890123456789",
-      "1E5", "1e+5", "1e-5", "  3.25  ", "\t-7.5e-3", "179769313486231570000000"
+      "1E5",
+      "1e+5",
+      "1e-5",
+      "  3.25  ",
+      "\t-7.5e-3",
+      "179769313486231570000000"
       "0000000000000000000000000000000000000000000000000000000000000000000000"
       "0000000000000000000000000000000000000000000000000000000000000000000000"
       "0000000000000000000000000000000000000000000000000000000000000000000000"
       "0000000000000000000000000000000000000000000000000000000000000000000000"
       "0000000000000000000000.5",
-      "7.2057594037927933e16", "3.0517578125e-05", "1e-22", "1e-23",
-      "123456.789e-20", "18446744073709551615", "18446744073709551616e-10"};
+      "7.2057594037927933e16",
+      "3.0517578125e-05",
+      "1e-22",
+      "1e-23",
+      "123456.789e-20",
+      "18446744073709551615",
+      "18446744073709551616e-10"};
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
     check_f64(ok[i]);
   /* a halfway case needing more than 800 digits: 2^-1074 * (1/2) plus a
@@ -430,8 +475,8 @@ static void test_parse_f64_special(void **state) {
     check_f64(big);
   }
   double d;
-  const char *infs[] = {"inf", "Inf", "INF", "+inf", "Infinity", "infinity",
-                        " inf "};
+  const char *infs[] = {"inf",      "Inf",      "INF",  "+inf",
+                        "Infinity", "infinity", " inf "};
   for (size_t i = 0; i < sizeof infs / sizeof infs[0]; i++) {
     assert_int_equal(cz_csv_parse_f64(infs[i], strlen(infs[i]), &d), 1);
     assert_true(isinf(d) && d > 0);
@@ -445,9 +490,10 @@ static void test_parse_f64_special(void **state) {
     assert_int_equal(cz_csv_parse_f64(nans[i], strlen(nans[i]), &d), 1);
     assert_true(isnan(d));
   }
-  const char *bad[] = {"", " ", ".", "-", "+", "e5", "1e", "1e+", "1.2.3",
-                       "0x1p3", "1,5", "inf5", "infinit", "nan(1)", "--1",
-                       "1 e5", "1e5.5", "1d5", "NA", "1_000", "\x31\x00"};
+  const char *bad[] = {"",        " ",      ".",       "-",     "+",     "e5",
+                       "1e",      "1e+",    "1.2.3",   "0x1p3", "1,5",   "inf5",
+                       "infinit", "nan(1)", "--1",     "1 e5",  "1e5.5", "1d5",
+                       "NA",      "1_000",  "\x31\x00"};
   size_t badlen[sizeof bad / sizeof bad[0]];
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     badlen[i] = strlen(bad[i]);
@@ -489,8 +535,8 @@ static void test_parse_f64_random(void **state) {
       nfast++;
   }
   assert_true(nfast > 100000);
-  static const char *fmts[] = {"%.17g", "%.15g", "%.6g", "%g", "%.3f", "%.10e",
-                               "%.1f", "%.9f"};
+  static const char *fmts[] = {"%.17g", "%.15g", "%.6g", "%g",
+                               "%.3f",  "%.10e", "%.1f", "%.9f"};
   for (int it = 0; it < 200000; it++) {
     uint64_t bits = rnd();
     double x;
@@ -669,6 +715,19 @@ static void test_no_header_and_delims(void **state) {
   assert_int_equal(coltype(ds, "c,d"), CAUSAL_TYPE_CAT);
   causal_dataset_free(ds);
 
+  /* a delimiter that is also a character of numbers */
+  assert_ok(causal_csv_options_set_int(o, CAUSAL_CSV_DELIMITER, '.'));
+  ds = read_str("a.b\n1e0.2\n1.5\n-3e1.+7\n", o);
+  assert_int_equal(causal_dataset_nrows(ds), 3);
+  assert_int_equal(coltype(ds, "a"), CAUSAL_TYPE_F64);
+  assert_true(f64_at(ds, "a", 1) == 1.0);
+  assert_true(f64_at(ds, "a", 2) == -30.0);
+  causal_dataset_free(ds);
+  assert_ok(causal_csv_options_set_int(o, CAUSAL_CSV_DELIMITER, 'e'));
+  ds = read_str("xey\n1.5e2\n", o);
+  assert_true(f64_at(ds, "x", 0) == 1.5);
+  causal_dataset_free(ds);
+
   assert_ok(causal_csv_options_set_int(o, CAUSAL_CSV_DELIMITER, ';'));
   ds = read_str("a;b\n1,5;2\n3;4\n", o);
   assert_int_equal(coltype(ds, "a"), CAUSAL_TYPE_CAT); /* "1,5" */
@@ -753,7 +812,8 @@ static void test_promotion_and_overflow(void **state) {
   causal_csv_options *o = opts_new();
   assert_ok(causal_csv_options_set_int(o, CAUSAL_CSV_INFER_ROWS, 2));
   /* I64 by inference, then 2.5 and an NA: promoted to F64, NA -> NaN */
-  causal_dataset *ds = read_str("n,m\n1,1\n2,2\nNA,3\n2.5,4\n5,99999999999999999999\n", o);
+  causal_dataset *ds =
+      read_str("n,m\n1,1\n2,2\nNA,3\n2.5,4\n5,99999999999999999999\n", o);
   assert_int_equal(coltype(ds, "n"), CAUSAL_TYPE_F64);
   assert_true(f64_at(ds, "n", 0) == 1.0);
   assert_true(f64_at(ds, "n", 1) == 2.0);
@@ -790,8 +850,8 @@ static void test_promotion_and_overflow(void **state) {
 
 static void test_inf_nan_spaces(void **state) {
   (void)state;
-  causal_dataset *ds =
-      read_str("x,s\ninf,a\n-inf, b \nNaN,c\nInfinity,d\n  2.5 ,e\nnan,f\n", NULL);
+  causal_dataset *ds = read_str(
+      "x,s\ninf,a\n-inf, b \nNaN,c\nInfinity,d\n  2.5 ,e\nnan,f\n", NULL);
   assert_int_equal(coltype(ds, "x"), CAUSAL_TYPE_F64);
   assert_true(isinf(f64_at(ds, "x", 0)) && f64_at(ds, "x", 0) > 0);
   assert_true(isinf(f64_at(ds, "x", 1)) && f64_at(ds, "x", 1) < 0);
@@ -916,7 +976,8 @@ static void test_files(void **state) {
                 CAUSAL_EIO);
   assert_null(r);
   /* file reads equal buffer reads, with tiny and default read buffers */
-  const char *csv = "a,b,c\r\n1,\"x\"\"y\",2.5\r\n2,\"multi\r\nline\",NA\r\n3,z,1e300";
+  const char *csv =
+      "a,b,c\r\n1,\"x\"\"y\",2.5\r\n2,\"multi\r\nline\",NA\r\n3,z,1e300";
   const char *p = write_tmp(csv, strlen(csv));
   causal_dataset *whole = read_str(csv, NULL);
   size_t sizes[] = {1, 2, 3, 5, 1 << 20};
@@ -1243,7 +1304,8 @@ static void test_stream_errors(void **state) {
   causal_csv_options_free(o);
 }
 
-/* ---- fuzzing -------------------------------------------------------------- */
+/* ---- fuzzing --------------------------------------------------------------
+ */
 
 static void check_dataset_sane(const causal_dataset *ds) {
   size_t nr = causal_dataset_nrows(ds);
@@ -1330,16 +1392,14 @@ static void test_fuzz(void **state) {
   for (int it = 0; it < 6000; it++) {
     size_t n = rndn(120);
     for (size_t i = 0; i < n; i++)
-      buf[i] = rndn(20) == 0 ? (char)rndn(256)
-                             : alpha[rndn(sizeof alpha - 1)];
+      buf[i] = rndn(20) == 0 ? (char)rndn(256) : alpha[rndn(sizeof alpha - 1)];
     fuzz_one(buf, n, o[it % 3], it % 10 == 0 && it % 3 != 2);
   }
   /* mutations of valid CSV */
   const char *seeds[] = {
       "a,b,c\n1,2.5,x\n3,NA,\"y,z\"\n",
       "id,\"q\"\"x\",f\r\n1,\"multi\r\nline\",true\r\n2,,false\r\n",
-      "x\n1\n\n2\n",
-      "\xEF\xBB\xBFn;m\n1;2\n3;4",
+      "x\n1\n\n2\n", "\xEF\xBB\xBFn;m\n1;2\n3;4",
       "a,b\n1e5,inf\n-2,nan\n99999999999999999999,3\n"};
   for (int it = 0; it < 6000; it++) {
     const char *s = seeds[rndn(5)];

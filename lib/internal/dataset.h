@@ -29,7 +29,9 @@ struct causal_dataset {
 /* Add a column whose buffers (data, valid, labels and each label string)
  * were allocated with ds->alloc; the dataset takes ownership of them on
  * success and on failure (they are freed). valid may be NULL; labels only
- * for CAT. Computes nmissing. No copies: used by the CSV reader. */
+ * for CAT. Computes nmissing. No copies: used by the CSV reader.
+ * ds must not be NULL: without a dataset there is no allocator to free the
+ * buffers with (the call then fails and the buffers leak; never do it). */
 int cz_dataset_adopt(causal_dataset *ds, const char *name, int type,
                      void *data, uint8_t *valid, size_t n, char **labels,
                      size_t nlevels);
