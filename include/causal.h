@@ -10,5 +10,6 @@
 #include "causal/dataset.h"
 #include "causal/csv.h"
 #include "causal/describe.h"
+#include "causal/regress.h"
 
 #endif /* CAUSAL_H */

@@ -31,7 +31,7 @@ contains describe-help "$tmp/dh" "--json"
 printf 'x,k,flag,grp\n1,10,true,a\n2,20,false,b\n3,,true,a\n4,40,true,\nNA,50,false,b\n' >"$tmp/s.csv"
 "$causal" describe "$tmp/s.csv" >"$tmp/out" 2>&1; check describe $? 0
 contains describe-header "$tmp/out" "median"
-contains describe-x "$tmp/out" "x      f64"
+contains describe-x "$tmp/out" "x      i64"
 contains describe-cat "$tmp/out" "cat2"
 "$causal" describe --json "$tmp/s.csv" >"$tmp/j" 2>&1; check describe-json $? 0
 if /usr/bin/python3 - "$tmp/j" <<'PY'

@@ -1,0 +1,149 @@
+/* libcausal — regression: OLS/WLS, logistic, instrumental variables, with
+ * absorbed fixed effects and robust / cluster-robust inference.
+ *
+ * A causal_regress handle is a model specification: the model family, the
+ * outcome column, design terms (as in causal_design: "x", "a:b",
+ * categorical dummies with a reference level), optional weights, offset,
+ * cluster columns, absorbed factors, endogenous regressors and
+ * instruments, and options. causal_regress_fit() evaluates it on a dataset
+ * and returns a causal_result. The specification is not modified by
+ * fitting and can be reused on other datasets.
+ *
+ * Result entries common to all families (kind "ols", "logit" or "iv"):
+ *   table  "coef"          term, estimate, std_error, statistic, p_value,
+ *                          conf_low, conf_high (dropped terms excluded)
+ *   matrix "vcov"          covariance of the kept coefficients (named)
+ *   string "vcov_type"     e.g. "HC1", "CR2"
+ *   string "statistic"     "t" or "z"
+ *   scalar "df"            reference t degrees of freedom (Inf for z)
+ *   scalar "nobs"          rows used;  scalar "n_dropped" rows dropped
+ *   vector "dropped_by_column"   rows missing per used column
+ *   string "dropped_terms" comma-separated names of collinear terms
+ *                          dropped ("" if none) — also a warning
+ *   scalar "n_clusters" (and "n_clusters2") when clustered
+ * OLS/IV add r_squared, adj_r_squared, sigma, rss, f_statistic, f_df1,
+ * f_df2, f_p_value, loglik, aic, bic, df_residual; logit adds
+ * deviance, null_deviance, loglik, aic, bic, iterations, converged.
+ * Family-specific entries are listed in docs/methods/<family>.md.
+ */
+#ifndef CAUSAL_REGRESS_H
+#define CAUSAL_REGRESS_H
+
+#include "causal/core.h"
+#include "causal/dataset.h"
+#include "causal/result.h"
+#include "causal/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct causal_regress causal_regress;
+
+/* Families (pinned). */
+enum {
+  CAUSAL_REGRESS_OLS = 1,   /* least squares; WLS when weights are set */
+  CAUSAL_REGRESS_LOGIT = 2, /* binary logistic regression (IRLS) */
+  CAUSAL_REGRESS_IV = 3     /* 2SLS / LIML / Fuller */
+};
+
+/* Option keys (pinned). Integer options via set_int, real via set_double;
+ * causal_regress_bounds() gives each key's valid range. */
+enum {
+  CAUSAL_REGRESS_VCOV = 1,       /* CAUSAL_VCOV_*; default CLASSICAL, or
+                                    CR1 when a cluster column is set */
+  CAUSAL_REGRESS_SSC = 2,        /* small-sample convention CAUSAL_SSC_*;
+                                    default CAUSAL_SSC_R */
+  CAUSAL_REGRESS_RANK = 3,       /* CAUSAL_RANK_DROP (default) or _ERROR */
+  CAUSAL_REGRESS_MAXITER = 4,    /* iterations (logit, fixed effects) */
+  CAUSAL_REGRESS_KEEP_FITTED = 5,/* 1: add vectors "fitted", "residuals" */
+  CAUSAL_REGRESS_IV_METHOD = 6,  /* CAUSAL_IV_2SLS (default), _LIML, _FULLER */
+  CAUSAL_REGRESS_CONF_LEVEL = 101, /* default 0.95 */
+  CAUSAL_REGRESS_TOL = 102,        /* convergence tolerance */
+  CAUSAL_REGRESS_RANK_TOL = 103,   /* pivoted-QR rank tolerance */
+  CAUSAL_REGRESS_L2 = 104,         /* logit ridge penalty lambda >= 0 */
+  CAUSAL_REGRESS_FULLER_ALPHA = 105 /* Fuller's constant, default 1 */
+};
+
+/* Covariance estimators (pinned). */
+enum {
+  CAUSAL_VCOV_CLASSICAL = 1,
+  CAUSAL_VCOV_HC0 = 2,
+  CAUSAL_VCOV_HC1 = 3,
+  CAUSAL_VCOV_HC2 = 4,
+  CAUSAL_VCOV_HC3 = 5,
+  CAUSAL_VCOV_CR0 = 6,
+  CAUSAL_VCOV_CR1 = 7,
+  CAUSAL_VCOV_CR2 = 8 /* Bell–McCaffrey, with BM degrees of freedom */
+};
+
+/* Small-sample conventions (pinned): which packages' degrees-of-freedom
+ * factors and reference distributions to reproduce. docs/methods/ols.md
+ * gives the exact formulas of each. */
+enum {
+  CAUSAL_SSC_R = 1,           /* sandwich/lmtest and estimatr */
+  CAUSAL_SSC_STATA = 2,       /* Stata regress/ivregress, vce(robust|cluster) */
+  CAUSAL_SSC_STATSMODELS = 3, /* statsmodels OLS.fit(cov_type=...) */
+  CAUSAL_SSC_FIXEST = 4       /* fixest feols, incl. nested fixed effects */
+};
+
+enum { CAUSAL_RANK_DROP = 1, CAUSAL_RANK_ERROR = 2 };
+enum { CAUSAL_IV_2SLS = 1, CAUSAL_IV_LIML = 2, CAUSAL_IV_FULLER = 3 };
+
+CAUSAL_API int causal_regress_new(causal_regress **out, int family);
+CAUSAL_API void causal_regress_free(causal_regress *m);
+
+CAUSAL_API int causal_regress_set_outcome(causal_regress *m,
+                                          const char *column);
+/* Exogenous regressors, as causal_design terms ("x", "a:b"). */
+CAUSAL_API int causal_regress_add_term(causal_regress *m, const char *term);
+CAUSAL_API int causal_regress_set_intercept(causal_regress *m, int intercept);
+CAUSAL_API int causal_regress_set_reference(causal_regress *m,
+                                            const char *column,
+                                            const char *level);
+/* Non-negative weights (WLS / weighted likelihood); zero-weight rows are
+ * dropped and counted. */
+CAUSAL_API int causal_regress_set_weights(causal_regress *m,
+                                          const char *column);
+/* Logit only: a known offset added to the linear predictor. */
+CAUSAL_API int causal_regress_set_offset(causal_regress *m,
+                                         const char *column);
+/* Cluster columns (one, or two for two-way clustering). */
+CAUSAL_API int causal_regress_add_cluster(causal_regress *m,
+                                          const char *column);
+/* Absorbed fixed effects (categorical or integer columns). */
+CAUSAL_API int causal_regress_add_absorb(causal_regress *m,
+                                         const char *column);
+/* IV only. */
+CAUSAL_API int causal_regress_add_endogenous(causal_regress *m,
+                                             const char *term);
+CAUSAL_API int causal_regress_add_instrument(causal_regress *m,
+                                             const char *term);
+
+CAUSAL_API int causal_regress_set_int(causal_regress *m, int key,
+                                      int64_t value);
+CAUSAL_API int causal_regress_set_double(causal_regress *m, int key,
+                                         double value);
+CAUSAL_API int causal_regress_get_int(const causal_regress *m, int key,
+                                      int64_t *value);
+CAUSAL_API int causal_regress_get_double(const causal_regress *m, int key,
+                                         double *value);
+CAUSAL_API int causal_regress_bounds(int key, double *min, double *max);
+
+CAUSAL_API int causal_regress_fit(causal_result **out, const causal_regress *m,
+                                  const causal_dataset *ds);
+
+/* Wald test of R b = r on a fitted result (its "coef", "vcov", "df"):
+ * R is q x k column-major over the kept coefficients in "coef" order,
+ * rhs has q values (NULL = zeros). Result (kind "wald"): scalars
+ * "statistic" (chi-square form), "f_statistic" (= statistic / q),
+ * "df1" (= q), "df2" (the fit's df; Inf for z), "p_value" (F(q, df2), or
+ * chi-square(q) when df2 is Inf). */
+CAUSAL_API int causal_regress_wald(causal_result **out,
+                                   const causal_result *fit, const double *R,
+                                   size_t q, size_t k, const double *rhs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CAUSAL_REGRESS_H */
