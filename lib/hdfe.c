@@ -321,7 +321,13 @@ static int build_xtab(hdfe *h, size_t p, size_t r, const double *w,
 /* One Gauss–Seidel sweep over all factors for the m working columns: from
  * the state `in` (factors 2..Q) to `out`, writing factor 1's coefficients to
  * h->a0. Arrays have row stride m (level-major, columns interleaved). */
-static void sweep(hdfe *h, size_t m, const double *in, double *out) {
+#if defined(__GNUC__)
+#define CZ_INLINE inline __attribute__((always_inline))
+#else
+#define CZ_INLINE inline
+#endif
+static CZ_INLINE void sweep_m(hdfe *h, size_t m, const double *in,
+                              double *out) {
   size_t Q = h->nfe;
   double *g = h->g;
   memset(h->acc, 0, h->Ls * m * sizeof(double));
@@ -366,6 +372,27 @@ static void sweep(hdfe *h, size_t m, const double *in, double *out) {
         }
       }
     }
+  }
+}
+
+/* Small column counts get their own copies of the sweep, with m a
+ * compile-time constant so the per-entry loops over columns unroll. */
+static void sweep(hdfe *h, size_t m, const double *in, double *out) {
+  switch (m) {
+  case 1:
+    sweep_m(h, 1, in, out);
+    break;
+  case 2:
+    sweep_m(h, 2, in, out);
+    break;
+  case 3:
+    sweep_m(h, 3, in, out);
+    break;
+  case 4:
+    sweep_m(h, 4, in, out);
+    break;
+  default:
+    sweep_m(h, m, in, out);
   }
 }
 
@@ -601,24 +628,25 @@ static int setup(hdfe *h, int32_t *const *fe, const size_t *levels,
     double s = 0;
     for (size_t i = 0; i < n; i++)
       s += (w != NULL ? w[i] : 1.0) * col[i];
-    double mu = s / wsum, mx = 0;
-    for (size_t i = 0; i < n; i++) {
-      double d = fabs(col[i] - mu);
-      mx = d > mx ? d : mx;
-    }
-    h->mean[c] = mu;
-    h->scale[c] = mx;
+    h->mean[c] = s / wsum;
   }
-  for (size_t p = 0; p < Q; p++) {
-    const int32_t *f = h->fe[p];
-    double *Wp = h->W + h->offS[p];
-    double *Sp = h->S + h->offS[p] * ncol;
-    for (size_t i = 0; i < n; i++) {
-      double wi = w != NULL ? w[i] : 1.0;
-      size_t l = (size_t)f[i];
-      Wp[l] += wi;
+  /* One pass for all factors: level weights, level sums of the centred
+   * columns, and the scales max |a - mean|. */
+  double *d = h->g;
+  for (size_t i = 0; i < n; i++) {
+    double wi = w != NULL ? w[i] : 1.0;
+    for (size_t c = 0; c < ncol; c++) {
+      d[c] = A[c * n + i] - h->mean[c];
+      double ad = fabs(d[c]);
+      h->scale[c] = ad > h->scale[c] ? ad : h->scale[c];
+      d[c] *= wi;
+    }
+    for (size_t p = 0; p < Q; p++) {
+      size_t l = (size_t)h->fe[p][i];
+      h->W[h->offS[p] + l] += wi;
+      double *Sl = h->S + (h->offS[p] + l) * ncol;
       for (size_t c = 0; c < ncol; c++)
-        Sp[l * ncol + c] += wi * (A[c * n + i] - h->mean[c]);
+        Sl[c] += d[c];
     }
   }
   return CAUSAL_OK;
