@@ -57,8 +57,8 @@ static int run(size_t n, size_t units, size_t periods, int window) {
     pe[t] = 0.1 * (double)t + gauss();
   for (size_t i = 0; i < n; i++) {
     size_t u = next_u64() % units;
-    size_t t = window ? (size_t)start[u] + next_u64() % 10
-                      : next_u64() % periods;
+    size_t t =
+        window ? (size_t)start[u] + next_u64() % 10 : next_u64() % periods;
     unit[i] = (int32_t)u;
     per[i] = (int32_t)t;
     double x1 = 0.5 * ue[u] + gauss(), x2 = gauss();

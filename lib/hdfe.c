@@ -39,15 +39,15 @@ static int check_factors(const char *who, int32_t *const *fe,
     if (levels[q] == 0)
       return cz_fail(CAUSAL_EINVAL, "%s: levels[%zu] is 0", who, q);
     if (levels[q] > (size_t)INT32_MAX)
-      return cz_fail(CAUSAL_ERANGE, "%s: levels[%zu] = %zu exceeds %d", who,
-                     q, levels[q], (int)INT32_MAX);
+      return cz_fail(CAUSAL_ERANGE, "%s: levels[%zu] = %zu exceeds %d", who, q,
+                     levels[q], (int)INT32_MAX);
     const int32_t *f = fe[q];
     int32_t lim = (int32_t)levels[q];
     for (size_t i = 0; i < n; i++)
       if (f[i] < 0 || f[i] >= lim)
         return cz_fail(CAUSAL_ERANGE,
-                       "%s: fe[%zu][%zu] = %ld is outside 0..%zu (levels)",
-                       who, q, i, (long)f[i], levels[q] - 1);
+                       "%s: fe[%zu][%zu] = %ld is outside 0..%zu (levels)", who,
+                       q, i, (long)f[i], levels[q] - 1);
   }
   return CAUSAL_OK;
 }
@@ -136,8 +136,8 @@ int cz_hdfe_nested(const int32_t *fe, size_t levels, const int32_t *cl,
   for (size_t i = 0; i < n; i++) {
     if (fe[i] < 0 || (size_t)fe[i] >= levels) {
       cz_free(&a, seen);
-      return cz_fail(CAUSAL_ERANGE, "%s: fe[%zu] = %ld is outside 0..%zu",
-                     who, i, (long)fe[i], levels - 1);
+      return cz_fail(CAUSAL_ERANGE, "%s: fe[%zu] = %ld is outside 0..%zu", who,
+                     i, (long)fe[i], levels - 1);
     }
     int64_t *s = &seen[fe[i]];
     if (*s == INT64_MIN)
@@ -163,8 +163,7 @@ static uint32_t uf_find(uint32_t *parent, uint32_t x) {
  * components of the bipartite graph of factors 1 and 2 (each component is one
  * exact redundancy), minus 1 for every further factor. */
 static int count_dof(const cz_alloc *a, int32_t *const *fe,
-                     const size_t *levels, size_t nfe, size_t n,
-                     size_t *dof) {
+                     const size_t *levels, size_t nfe, size_t n, size_t *dof) {
   size_t total = 0;
   for (size_t q = 0; q < nfe; q++)
     total += levels[q]; /* checked by the caller */
@@ -233,8 +232,8 @@ typedef struct hdfe {
   double *g;          /* ncol */
   double *mean, *scale, *delta; /* ncol */
   double *tmp;                  /* 2 * ncol */
-  size_t *col;        /* working column -> caller's column */
-  int *iters;         /* ncol: sweeps used per caller column */
+  size_t *col;                  /* working column -> caller's column */
+  int *iters;                   /* ncol: sweeps used per caller column */
 } hdfe;
 
 static void hdfe_free(hdfe *h) {
@@ -245,10 +244,10 @@ static void hdfe_free(hdfe *h) {
       cz_free(a, h->xt[k].idx);
       cz_free(a, h->xt[k].val);
     }
-  void *bufs[] = {h->fe,  h->L,   h->ord,  h->offS, h->offX,  h->xt,
-                  h->W,   h->S,   h->a0,   h->X,    h->GX,    h->GGX,
-                  h->acc, h->fin, h->fin0, h->g,    h->mean,  h->scale,
-                  h->delta, h->tmp, h->col, h->iters};
+  void *bufs[] = {h->fe,    h->L,   h->ord,  h->offS, h->offX, h->xt,
+                  h->W,     h->S,   h->a0,   h->X,    h->GX,   h->GGX,
+                  h->acc,   h->fin, h->fin0, h->g,    h->mean, h->scale,
+                  h->delta, h->tmp, h->col,  h->iters};
   for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
     cz_free(a, bufs[k]);
 }
@@ -429,8 +428,7 @@ static void drop_col(double *v, size_t count, size_t m, size_t k) {
 /* Columns whose change is within tolerance are finished: their state `st`
  * and factor-1 coefficients go to fin/fin0 and they leave the working set.
  * Returns the new number of working columns. */
-static size_t retire(hdfe *h, size_t m, const double *st, double tol,
-                     int it) {
+static size_t retire(hdfe *h, size_t m, const double *st, double tol, int it) {
   size_t ncol = h->ncol;
   for (size_t k = m; k-- > 0;) {
     size_t c = h->col[k];
@@ -533,8 +531,7 @@ static int iterate(hdfe *h, double tol, int maxiter, int *iterations) {
 }
 
 static int check_inputs(const char *who, size_t n, const double *w,
-                        const double *A, size_t ncol, double tol,
-                        int maxiter) {
+                        const double *A, size_t ncol, double tol, int maxiter) {
   if (A == NULL && ncol > 0)
     return cz_fail(CAUSAL_EINVAL, "%s: argument 'A' is NULL", who);
   if (!(tol > 0) || !isfinite(tol))
@@ -547,7 +544,9 @@ static int check_inputs(const char *who, size_t n, const double *w,
     for (size_t i = 0; i < n; i++) {
       if (!isfinite(w[i]))
         return cz_fail(CAUSAL_ENONFINITE, "%s: w[%zu] is %s", who, i,
-                       isnan(w[i]) ? "NaN" : w[i] > 0 ? "+Inf" : "-Inf");
+                       isnan(w[i]) ? "NaN"
+                       : w[i] > 0  ? "+Inf"
+                                   : "-Inf");
       if (!(w[i] > 0))
         return cz_fail(CAUSAL_ERANGE,
                        "%s: w[%zu] = %g; weights must be positive (drop "
@@ -559,7 +558,9 @@ static int check_inputs(const char *who, size_t n, const double *w,
       double v = A[c * n + i];
       if (!isfinite(v))
         return cz_fail(CAUSAL_ENONFINITE, "%s: A[%zu, %zu] is %s", who, i, c,
-                       isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+                       isnan(v) ? "NaN"
+                       : v > 0  ? "+Inf"
+                                : "-Inf");
     }
   return CAUSAL_OK;
 }
@@ -693,8 +694,7 @@ int cz_hdfe_demean(const cz_alloc *a, int32_t *const *fe, const size_t *levels,
       /* One factor: the projection is exact, subtract the level means. */
       for (size_t l = 0; l < h.L[0]; l++)
         for (size_t c = 0; c < ncol; c++)
-          h.fin0[l * ncol + c] =
-              h.W[l] > 0 ? h.S[l * ncol + c] / h.W[l] : 0.0;
+          h.fin0[l * ncol + c] = h.W[l] > 0 ? h.S[l * ncol + c] / h.W[l] : 0.0;
       if (iterations != NULL)
         *iterations = 1;
     } else {
@@ -710,8 +710,7 @@ int cz_hdfe_demean(const cz_alloc *a, int32_t *const *fe, const size_t *levels,
       for (size_t c = 0; c < ncol; c++)
         h.g[c] = f0[c];
       for (size_t p = 1; p < nfe; p++) {
-        const double *fp =
-            h.fin + (h.offX[p] + (size_t)h.fe[p][i]) * ncol;
+        const double *fp = h.fin + (h.offX[p] + (size_t)h.fe[p][i]) * ncol;
         for (size_t c = 0; c < ncol; c++)
           h.g[c] += fp[c];
       }

@@ -24,9 +24,9 @@ static cz_alloc al(void) { return cz_alloc_current(); }
 
 /* ---- dense reference: residuals of sqrt(w) a on sqrt(w) [D_1 ... D_Q] ----
  * Returns the rank of the dummy matrix. */
-static size_t dense_demean(int32_t *const *fe, const size_t *levels,
-                           size_t nfe, size_t n, const double *w,
-                           const double *A, size_t ncol, double *out) {
+static size_t dense_demean(int32_t *const *fe, const size_t *levels, size_t nfe,
+                           size_t n, const double *w, const double *A,
+                           size_t ncol, double *out) {
   size_t tot = 0;
   for (size_t q = 0; q < nfe; q++)
     tot += levels[q];
@@ -49,8 +49,8 @@ static size_t dense_demean(int32_t *const *fe, const size_t *levels,
   for (size_t c = 0; c < ncol; c++) {
     for (size_t i = 0; i < n; i++)
       y[i] = A[c * n + i] * (w ? sqrt(w[i]) : 1.0);
-    assert_ok(cz_qr_lstsq_refine("ref", &qr, cz_cmat_dense(D, n, tot), y, b,
-                                 r, 2, &ws));
+    assert_ok(cz_qr_lstsq_refine("ref", &qr, cz_cmat_dense(D, n, tot), y, b, r,
+                                 2, &ws));
     for (size_t i = 0; i < n; i++)
       out[c * n + i] = r[i] / (w ? sqrt(w[i]) : 1.0);
   }
@@ -77,10 +77,9 @@ static double col_scale(const double *A, size_t n) {
 /* Demean with hdfe and compare with the dense reference within
  * tol_cmp * scale per column; checks dof against the dummy rank when
  * exact (two factors or `dof_exact`). */
-static void check_vs_dense(int32_t *const *fe, const size_t *levels,
-                           size_t nfe, size_t n, const double *w,
-                           const double *A, size_t ncol, double tol_cmp,
-                           int dof_exact) {
+static void check_vs_dense(int32_t *const *fe, const size_t *levels, size_t nfe,
+                           size_t n, const double *w, const double *A,
+                           size_t ncol, double tol_cmp, int dof_exact) {
   double *B = malloc(n * ncol * sizeof *B), *R = malloc(n * ncol * sizeof *R);
   memcpy(B, A, n * ncol * sizeof *B);
   cz_alloc a = al();
@@ -105,8 +104,8 @@ static void check_vs_dense(int32_t *const *fe, const size_t *levels,
         err = fmax(err, fabs(B[c * n + i] - R[c * n + i]) / sc);
     for (size_t i = 0; i < n; i++)
       if (fabs(B[c * n + i] - R[c * n + i]) > tol_cmp * sc + 1e-14 * big)
-        fail_msg("column %zu row %zu: hdfe %.17g, dense %.17g (scale %g)", c,
-                 i, B[c * n + i], R[c * n + i], sc);
+        fail_msg("column %zu row %zu: hdfe %.17g, dense %.17g (scale %g)", c, i,
+                 B[c * n + i], R[c * n + i], sc);
   }
   print_message("nfe %zu n %zu: %d sweeps, max |hdfe - dense| / scale %.2g\n",
                 nfe, n, it, err);
@@ -138,10 +137,10 @@ static problem make_problem(uint64_t seed, size_t n, size_t nfe,
   p.A = malloc(n * ncol * sizeof(double));
   for (size_t c = 0; c < ncol; c++)
     for (size_t i = 0; i < n; i++) /* factor effects plus noise */
-      p.A[c * n + i] = 3.0 * (double)p.fe[0][i] / (double)levels[0] +
-                       (nfe > 1 ? sin((double)p.fe[1][i] * (double)(c + 1))
-                                : 0.0) +
-                       unif() - 0.5 + (double)c * 100;
+      p.A[c * n + i] =
+          3.0 * (double)p.fe[0][i] / (double)levels[0] +
+          (nfe > 1 ? sin((double)p.fe[1][i] * (double)(c + 1)) : 0.0) + unif() -
+          0.5 + (double)c * 100;
   if (weighted) {
     p.w = malloc(n * sizeof(double));
     for (size_t i = 0; i < n; i++)
@@ -171,8 +170,8 @@ static void test_one_factor(void **state) {
   int it = 0;
   size_t dof = 0;
   cz_alloc a = al();
-  assert_ok(cz_hdfe_demean(&a, p.fe, p.levels, 1, p.n, NULL, B, 1, 1e-8, 1,
-                           &it, &dof));
+  assert_ok(cz_hdfe_demean(&a, p.fe, p.levels, 1, p.n, NULL, B, 1, 1e-8, 1, &it,
+                           &dof));
   assert_int_equal(it, 1);
   assert_int_equal(dof, 7);
   free(B);
@@ -236,8 +235,8 @@ static void test_components(void **state) {
   check_vs_dense(fe, levels, 2, n, NULL, A, 1, 1e-10, 1);
   size_t dof = 0;
   cz_alloc a = al();
-  assert_ok(cz_hdfe_demean(&a, fe, levels, 2, n, NULL, NULL, 0, 1e-8, 10,
-                           NULL, &dof));
+  assert_ok(cz_hdfe_demean(&a, fe, levels, 2, n, NULL, NULL, 0, 1e-8, 10, NULL,
+                           &dof));
   assert_int_equal(dof, 13 + 8 - 3);
   free(f1);
   free(f2);
@@ -252,8 +251,8 @@ static void test_special_columns(void **state) {
   problem p = make_problem(31, 150, 2, L, 4, 1);
   size_t n = p.n;
   for (size_t i = 0; i < n; i++) {
-    p.A[i] = 5.25;                                            /* constant */
-    p.A[n + i] = 2.0 * p.fe[0][i] - 0.5 * p.fe[1][i] + 1e3;   /* absorbed */
+    p.A[i] = 5.25;                                               /* constant */
+    p.A[n + i] = 2.0 * p.fe[0][i] - 0.5 * p.fe[1][i] + 1e3;      /* absorbed */
     p.A[3 * n + i] = 1987 + p.fe[1][i] + 1e-3 * (double)(i % 7); /* offset */
   }
   check_vs_dense(p.fe, p.levels, 2, n, p.w, p.A, 4, 1e-10, 1);
@@ -328,8 +327,8 @@ static int read_ref(const char *name, double *v, size_t cap) {
  * weighted RSS and the absorbed degrees of freedom with R. */
 static void check_panel(const char *refname, const table *t,
                         const char *const *fnames, size_t nfe,
-                        const char *yname, const char *const *xnames,
-                        size_t k, const char *wname, const uint8_t *use) {
+                        const char *yname, const char *const *xnames, size_t k,
+                        const char *wname, const uint8_t *use) {
   size_t n = 0;
   for (size_t i = 0; i < t->n; i++)
     n += use == NULL || use[i];
@@ -572,8 +571,7 @@ static void test_errors(void **state) {
   assert_status(cz_hdfe_demean(&a, fe, lv, 2, 4, w, A, 2, 0, 100, &it, &dof),
                 CAUSAL_EINVAL);
   assert_error_mentions("tol");
-  assert_status(cz_hdfe_demean(&a, fe, lv, 2, 4, w, A, 2, NAN, 100, &it,
-                               &dof),
+  assert_status(cz_hdfe_demean(&a, fe, lv, 2, 4, w, A, 2, NAN, 100, &it, &dof),
                 CAUSAL_EINVAL);
   assert_status(cz_hdfe_demean(&a, fe, lv, 2, 4, w, A, 2, 1e-8, 0, &it, &dof),
                 CAUSAL_EINVAL);
@@ -611,9 +609,9 @@ static void test_noconv(void **state) {
   size_t lv[2] = {T, T};
   cz_alloc a = al();
   int it = 0;
-  assert_status(cz_hdfe_demean(&a, fe, lv, 2, n, NULL, B, 1, 1e-12, 3, &it,
-                               NULL),
-                CAUSAL_ENOCONV);
+  assert_status(
+      cz_hdfe_demean(&a, fe, lv, 2, n, NULL, B, 1, 1e-12, 3, &it, NULL),
+      CAUSAL_ENOCONV);
   assert_error_mentions("did not converge in 3 iterations");
   assert_error_mentions("tol 1e-12");
   assert_memory_equal(A, B, n * sizeof *A);
@@ -638,8 +636,7 @@ static int oom_fn(void *arg) {
   cz_alloc a = al();
   if (o->mode == 1) {
     uint8_t *keep = malloc(p->n);
-    int rc = cz_hdfe_singletons(&a, p->fe, p->levels, p->nfe, p->n, keep,
-                                NULL);
+    int rc = cz_hdfe_singletons(&a, p->fe, p->levels, p->nfe, p->n, keep, NULL);
     free(keep);
     return rc;
   }
