@@ -123,4 +123,31 @@ int cz_hdfe_demean(const cz_alloc *a, int32_t *const *fe, const size_t *levels,
                    size_t ncol, double tol, int maxiter, int *iterations,
                    size_t *dof_fe);
 
+/* ---- hdfe: helpers beyond the two functions above (hdfe.c) ----
+ * Contract details of the two functions above (docs/methods/hdfe.md):
+ * - codes fe[q][i] must lie in 0..levels[q]-1 (else CAUSAL_ERANGE naming
+ *   q and i); n >= 1, nfe >= 1; levels may be empty (no row uses them).
+ * - cz_hdfe_singletons writes all n entries of keep[] (the rows are all
+ *   candidates); n_removed may be NULL.
+ * - cz_hdfe_demean: w NULL or all w[i] > 0 and finite (zero weights are
+ *   CAUSAL_ERANGE: drop those rows first); A finite (CAUSAL_ENONFINITE
+ *   "A[i, j] is NaN"); ncol may be 0 (then A may be NULL and only dof_fe
+ *   is computed). Column j has converged when the sum over factors 2..Q
+ *   (ordered by level count, descending) of the largest change of a
+ *   coefficient in one sweep is <= tol * max_i |A[i, j] - mean_w(A[., j])|.
+ *   Non-convergence within maxiter sweeps: CAUSAL_ENOCONV. On any error A
+ *   is unchanged. iterations (may be NULL): sweeps used by the slowest
+ *   column (1 for one factor, which is solved exactly). dof_fe (may be
+ *   NULL): non-empty levels, minus the connected components of factors
+ *   fe[0] and fe[1], minus 1 for each further factor.
+ *
+ * cz_hdfe_nested: 1 if every level of fe (codes 0..levels-1) occurs in a
+ * single cluster of cl over the n rows (the fixed effect is nested in the
+ * clusters, fixest's rule for not counting it in the small-sample
+ * correction), 0 if not, a negative CAUSAL_E* status on error (NULL
+ * argument, zero size, code out of range, out of memory). Allocates
+ * `levels` int64 through cz_alloc_current(). */
+int cz_hdfe_nested(const int32_t *fe, size_t levels, const int32_t *cl,
+                   size_t n);
+
 #endif /* CZ_INTERNAL_REGRESS_H */

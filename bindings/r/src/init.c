@@ -1,0 +1,53 @@
+/* Routine registration. */
+#include "glue.h"
+
+#include <R_ext/Rdynload.h>
+
+#include "routines.h"
+
+/* Through void (*)(void), the generic function pointer type, so that
+ * -Wcast-function-type stays quiet. */
+#define ENTRY(name, n) {#name, (DL_FUNC)(void (*)(void))&name, n}
+
+static const R_CallMethodDef call_methods[] = {
+    ENTRY(C_version, 0),
+    ENTRY(C_strerror, 1),
+    ENTRY(C_alloc_track, 2),
+    ENTRY(C_alloc_count, 0),
+    ENTRY(C_dist_eval, 4),
+    ENTRY(C_rng_new, 2),
+    ENTRY(C_rng_clone, 1),
+    ENTRY(C_rng_get_state, 1),
+    ENTRY(C_rng_set_state, 3),
+    ENTRY(C_rng_advance, 2),
+    ENTRY(C_rng_draw, 5),
+    ENTRY(C_rng_sample, 3),
+    ENTRY(C_rng_shuffle, 2),
+    ENTRY(C_rng_u64, 2),
+    ENTRY(C_moments_new, 1),
+    ENTRY(C_moments_clone, 1),
+    ENTRY(C_moments_nvars, 1),
+    ENTRY(C_moments_reset, 1),
+    ENTRY(C_moments_update, 3),
+    ENTRY(C_moments_merge, 2),
+    ENTRY(C_moments_get, 3),
+    ENTRY(C_moments_serialize, 1),
+    ENTRY(C_moments_deserialize, 1),
+    ENTRY(C_result_build, 4),
+    ENTRY(C_dataset_from_list, 3),
+    ENTRY(C_dataset_to_list, 1),
+    ENTRY(C_dataset_info, 1),
+    ENTRY(C_csv_read, 7),
+    ENTRY(C_csv_reader_open, 7),
+    ENTRY(C_csv_reader_next, 1),
+    ENTRY(C_csv_reader_rows, 1),
+    ENTRY(C_design_build, 5),
+    {NULL, NULL, 0}};
+
+void R_init_causal(DllInfo *dll);
+
+void R_init_causal(DllInfo *dll) {
+  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}

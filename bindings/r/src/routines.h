@@ -1,0 +1,41 @@
+/* The .Call entry points (registered in init.c). */
+#ifndef CAUSAL_R_ROUTINES_H
+#define CAUSAL_R_ROUTINES_H
+
+#define R_NO_REMAP
+#include <Rinternals.h>
+
+SEXP C_version(void);
+SEXP C_strerror(SEXP);
+SEXP C_alloc_track(SEXP, SEXP);
+SEXP C_alloc_count(void);
+SEXP C_dist_eval(SEXP, SEXP, SEXP, SEXP);
+SEXP C_rng_new(SEXP, SEXP);
+SEXP C_rng_clone(SEXP);
+SEXP C_rng_get_state(SEXP);
+SEXP C_rng_set_state(SEXP, SEXP, SEXP);
+SEXP C_rng_advance(SEXP, SEXP);
+SEXP C_rng_draw(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_rng_sample(SEXP, SEXP, SEXP);
+SEXP C_rng_shuffle(SEXP, SEXP);
+SEXP C_rng_u64(SEXP, SEXP);
+SEXP C_moments_new(SEXP);
+SEXP C_moments_clone(SEXP);
+SEXP C_moments_nvars(SEXP);
+SEXP C_moments_reset(SEXP);
+SEXP C_moments_update(SEXP, SEXP, SEXP);
+SEXP C_moments_merge(SEXP, SEXP);
+SEXP C_moments_get(SEXP, SEXP, SEXP);
+SEXP C_moments_serialize(SEXP);
+SEXP C_moments_deserialize(SEXP);
+SEXP C_result_build(SEXP, SEXP, SEXP, SEXP);
+SEXP C_dataset_from_list(SEXP, SEXP, SEXP);
+SEXP C_dataset_to_list(SEXP);
+SEXP C_dataset_info(SEXP);
+SEXP C_csv_read(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_csv_reader_open(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_csv_reader_next(SEXP);
+SEXP C_csv_reader_rows(SEXP);
+SEXP C_design_build(SEXP, SEXP, SEXP, SEXP, SEXP);
+
+#endif
