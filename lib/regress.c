@@ -1,0 +1,1614 @@
+/* Regression: the causal_regress specification, the model frame shared by
+ * every family (cz_frame_build), OLS/WLS by pivoted QR with iterative
+ * refinement, the family dispatch and the Wald test.
+ * Formulas and conventions: docs/methods/ols.md. */
+#include "internal/regress.h"
+#include "internal/dataset.h"
+#include "internal/dist.h"
+#include "internal/linalg.h"
+#include "internal/result.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ======================================================================
+ * Specification
+ * ====================================================================== */
+
+static void strlist_free(const cz_alloc *a, cz_strlist *l) {
+  for (size_t i = 0; i < l->n; i++)
+    cz_free(a, l->items[i]);
+  cz_free(a, l->items);
+  l->items = NULL;
+  l->n = l->cap = 0;
+}
+
+static int strlist_has(const cz_strlist *l, const char *s) {
+  for (size_t i = 0; i < l->n; i++)
+    if (strcmp(l->items[i], s) == 0)
+      return 1;
+  return 0;
+}
+
+static int strlist_push(const cz_alloc *a, cz_strlist *l, const char *s) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 4;
+    char **items = cz_realloc(a, l->items, l->cap * sizeof *items,
+                              cap * sizeof *items);
+    if (items == NULL)
+      return CAUSAL_ENOMEM;
+    l->items = items;
+    l->cap = cap;
+  }
+  char *dup = cz_strdup(a, s);
+  if (dup == NULL)
+    return CAUSAL_ENOMEM;
+  l->items[l->n++] = dup;
+  return CAUSAL_OK;
+}
+
+int causal_regress_new(causal_regress **out, int family) {
+  CZ_REQUIRE_NONNULL(out);
+  *out = NULL;
+  if (family != CAUSAL_REGRESS_OLS && family != CAUSAL_REGRESS_LOGIT &&
+      family != CAUSAL_REGRESS_IV)
+    return cz_fail(CAUSAL_ERANGE,
+                   "causal_regress_new: family %d is not one of "
+                   "CAUSAL_REGRESS_OLS (1), _LOGIT (2), _IV (3)",
+                   family);
+  cz_alloc a = cz_alloc_current();
+  causal_regress *m = cz_calloc(&a, 1, sizeof *m);
+  if (m == NULL)
+    return CAUSAL_ENOMEM;
+  m->alloc = a;
+  m->family = family;
+  m->intercept = 1;
+  m->vcov = 0;
+  m->ssc = CAUSAL_SSC_R;
+  m->rank = CAUSAL_RANK_DROP;
+  m->maxiter = 0;
+  m->keep_fitted = 0;
+  m->iv_method = CAUSAL_IV_2SLS;
+  m->conf_level = 0.95;
+  m->tol = 0.0;
+  m->rank_tol = CZ_QR_TOL_LM;
+  m->l2 = 0.0;
+  m->fuller_alpha = 1.0;
+  *out = m;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+void causal_regress_free(causal_regress *m) {
+  if (m == NULL)
+    return;
+  const cz_alloc *a = &m->alloc;
+  cz_free(a, m->outcome);
+  strlist_free(a, &m->terms);
+  for (size_t i = 0; i < m->nrefs; i++) {
+    cz_free(a, m->refs[i].column);
+    cz_free(a, m->refs[i].level);
+  }
+  cz_free(a, m->refs);
+  cz_free(a, m->weights);
+  cz_free(a, m->offset);
+  strlist_free(a, &m->clusters);
+  strlist_free(a, &m->absorb);
+  strlist_free(a, &m->endogenous);
+  strlist_free(a, &m->instruments);
+  cz_free(a, m);
+}
+
+static int check_name(const char *fn, const char *what, const char *s) {
+  if (s == NULL)
+    return cz_fail(CAUSAL_EINVAL, "%s: %s is NULL", fn, what);
+  if (s[0] == '\0')
+    return cz_fail(CAUSAL_EINVAL, "%s: %s is empty", fn, what);
+  return CAUSAL_OK;
+}
+
+/* Replace a single-string slot. */
+static int set_slot(causal_regress *m, char **slot, const char *s) {
+  char *dup = cz_strdup(&m->alloc, s);
+  if (dup == NULL)
+    return CAUSAL_ENOMEM;
+  cz_free(&m->alloc, *slot);
+  *slot = dup;
+  return CAUSAL_OK;
+}
+
+int causal_regress_set_outcome(causal_regress *m, const char *column) {
+  CZ_REQUIRE_NONNULL(m);
+  CZ_CHECK(check_name(__func__, "column", column));
+  CZ_CHECK(set_slot(m, &m->outcome, column));
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+/* Validate a term's syntax (and set-duplication against `list`) by
+ * adding it to a scratch causal_design with the existing terms. */
+static int check_term(const char *fn, const cz_strlist *list,
+                      const char *term) {
+  causal_design *d = NULL;
+  CZ_CHECK(causal_design_new(&d));
+  int rc = CAUSAL_OK;
+  for (size_t i = 0; i < list->n && rc == CAUSAL_OK; i++)
+    rc = causal_design_add_term(d, list->items[i]);
+  if (rc == CAUSAL_OK)
+    rc = causal_design_add_term(d, term);
+  causal_design_free(d);
+  if (rc != CAUSAL_OK && rc != CAUSAL_ENOMEM)
+    return cz_fail_context(rc, "%s: term '%s'", fn, term);
+  return rc;
+}
+
+static int add_term_to(causal_regress *m, cz_strlist *l, const char *fn,
+                       const char *term) {
+  CZ_CHECK(check_name(fn, "term", term));
+  CZ_CHECK(check_term(fn, l, term));
+  CZ_CHECK(strlist_push(&m->alloc, l, term));
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_add_term(causal_regress *m, const char *term) {
+  CZ_REQUIRE_NONNULL(m);
+  return add_term_to(m, &m->terms, __func__, term);
+}
+
+int causal_regress_set_intercept(causal_regress *m, int intercept) {
+  CZ_REQUIRE_NONNULL(m);
+  if (intercept != 0 && intercept != 1)
+    return cz_fail(CAUSAL_ERANGE,
+                   "causal_regress_set_intercept: intercept = %d, must be 0 "
+                   "or 1",
+                   intercept);
+  m->intercept = intercept;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_set_reference(causal_regress *m, const char *column,
+                                 const char *level) {
+  CZ_REQUIRE_NONNULL(m);
+  CZ_CHECK(check_name(__func__, "column", column));
+  if (level == NULL)
+    return cz_fail(CAUSAL_EINVAL, "%s: level is NULL", __func__);
+  for (size_t i = 0; i < m->nrefs; i++)
+    if (strcmp(m->refs[i].column, column) == 0) {
+      CZ_CHECK(set_slot(m, &m->refs[i].level, level));
+      cz_clear_error();
+      return CAUSAL_OK;
+    }
+  char *c = cz_strdup(&m->alloc, column);
+  char *l = cz_strdup(&m->alloc, level);
+  cz_refpair *refs = NULL;
+  if (c != NULL && l != NULL)
+    refs = cz_realloc(&m->alloc, m->refs, m->nrefs * sizeof *refs,
+                      (m->nrefs + 1) * sizeof *refs);
+  if (refs == NULL) {
+    cz_free(&m->alloc, c);
+    cz_free(&m->alloc, l);
+    return CAUSAL_ENOMEM;
+  }
+  m->refs = refs;
+  m->refs[m->nrefs].column = c;
+  m->refs[m->nrefs].level = l;
+  m->nrefs++;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_set_weights(causal_regress *m, const char *column) {
+  CZ_REQUIRE_NONNULL(m);
+  CZ_CHECK(check_name(__func__, "column", column));
+  CZ_CHECK(set_slot(m, &m->weights, column));
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_set_offset(causal_regress *m, const char *column) {
+  CZ_REQUIRE_NONNULL(m);
+  CZ_CHECK(check_name(__func__, "column", column));
+  if (m->family != CAUSAL_REGRESS_LOGIT)
+    return cz_fail(CAUSAL_EINVAL,
+                   "causal_regress_set_offset: an offset is only supported "
+                   "for CAUSAL_REGRESS_LOGIT");
+  CZ_CHECK(set_slot(m, &m->offset, column));
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+static int add_column_to(causal_regress *m, cz_strlist *l, const char *fn,
+                         const char *what, const char *column, size_t max) {
+  CZ_CHECK(check_name(fn, "column", column));
+  if (strlist_has(l, column))
+    return cz_fail(CAUSAL_EEXISTS, "%s: %s column '%s' was already added", fn,
+                   what, column);
+  if (l->n >= max)
+    return cz_fail(CAUSAL_ERANGE, "%s: at most %zu %s columns are supported",
+                   fn, max, what);
+  CZ_CHECK(strlist_push(&m->alloc, l, column));
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_add_cluster(causal_regress *m, const char *column) {
+  CZ_REQUIRE_NONNULL(m);
+  return add_column_to(m, &m->clusters, __func__, "cluster", column, 2);
+}
+
+int causal_regress_add_absorb(causal_regress *m, const char *column) {
+  CZ_REQUIRE_NONNULL(m);
+  return add_column_to(m, &m->absorb, __func__, "absorb", column, 64);
+}
+
+int causal_regress_add_endogenous(causal_regress *m, const char *term) {
+  CZ_REQUIRE_NONNULL(m);
+  if (m->family != CAUSAL_REGRESS_IV)
+    return cz_fail(CAUSAL_EINVAL, "causal_regress_add_endogenous: endogenous "
+                                  "regressors need CAUSAL_REGRESS_IV");
+  return add_term_to(m, &m->endogenous, __func__, term);
+}
+
+int causal_regress_add_instrument(causal_regress *m, const char *term) {
+  CZ_REQUIRE_NONNULL(m);
+  if (m->family != CAUSAL_REGRESS_IV)
+    return cz_fail(CAUSAL_EINVAL, "causal_regress_add_instrument: instruments "
+                                  "need CAUSAL_REGRESS_IV");
+  return add_term_to(m, &m->instruments, __func__, term);
+}
+
+/* ---- options ---- */
+
+typedef struct optdef {
+  int key;
+  int is_int;
+  double min, max;
+  int min_open, max_open; /* bounds excluded */
+  const char *name;
+} optdef;
+
+static const optdef optdefs[] = {
+    {CAUSAL_REGRESS_VCOV, 1, 0, 8, 0, 0, "CAUSAL_REGRESS_VCOV"},
+    {CAUSAL_REGRESS_SSC, 1, 1, 4, 0, 0, "CAUSAL_REGRESS_SSC"},
+    {CAUSAL_REGRESS_RANK, 1, 1, 2, 0, 0, "CAUSAL_REGRESS_RANK"},
+    {CAUSAL_REGRESS_MAXITER, 1, 0, 1e9, 0, 0, "CAUSAL_REGRESS_MAXITER"},
+    {CAUSAL_REGRESS_KEEP_FITTED, 1, 0, 1, 0, 0, "CAUSAL_REGRESS_KEEP_FITTED"},
+    {CAUSAL_REGRESS_IV_METHOD, 1, 1, 3, 0, 0, "CAUSAL_REGRESS_IV_METHOD"},
+    {CAUSAL_REGRESS_CONF_LEVEL, 0, 0, 1, 1, 1, "CAUSAL_REGRESS_CONF_LEVEL"},
+    {CAUSAL_REGRESS_TOL, 0, 0, 1, 0, 1, "CAUSAL_REGRESS_TOL"},
+    {CAUSAL_REGRESS_RANK_TOL, 0, 0, 1, 0, 1, "CAUSAL_REGRESS_RANK_TOL"},
+    {CAUSAL_REGRESS_L2, 0, 0, INFINITY, 0, 1, "CAUSAL_REGRESS_L2"},
+    {CAUSAL_REGRESS_FULLER_ALPHA, 0, 0, INFINITY, 0, 1,
+     "CAUSAL_REGRESS_FULLER_ALPHA"},
+};
+
+static const optdef *find_opt(int key) {
+  for (size_t i = 0; i < sizeof optdefs / sizeof optdefs[0]; i++)
+    if (optdefs[i].key == key)
+      return &optdefs[i];
+  return NULL;
+}
+
+static int opt_lookup(const char *fn, int key, int want_int,
+                      const optdef **out) {
+  const optdef *d = find_opt(key);
+  if (d == NULL)
+    return cz_fail(CAUSAL_EINVAL, "%s: unknown option key %d", fn, key);
+  if (d->is_int != want_int)
+    return cz_fail(CAUSAL_EINVAL, "%s: %s is %s option; use %s", fn, d->name,
+                   d->is_int ? "an integer" : "a real",
+                   d->is_int ? "causal_regress_set_int/get_int"
+                             : "causal_regress_set_double/get_double");
+  *out = d;
+  return CAUSAL_OK;
+}
+
+int causal_regress_bounds(int key, double *min, double *max) {
+  CZ_REQUIRE_NONNULL(min);
+  CZ_REQUIRE_NONNULL(max);
+  const optdef *d = find_opt(key);
+  if (d == NULL)
+    return cz_fail(CAUSAL_EINVAL, "causal_regress_bounds: unknown option key %d",
+                   key);
+  *min = d->min;
+  *max = d->max;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_set_int(causal_regress *m, int key, int64_t value) {
+  CZ_REQUIRE_NONNULL(m);
+  const optdef *d;
+  CZ_CHECK(opt_lookup(__func__, key, 1, &d));
+  if ((double)value < d->min || (double)value > d->max)
+    return cz_fail(CAUSAL_ERANGE, "%s: %s = %lld is outside [%.0f, %.0f]",
+                   __func__, d->name, (long long)value, d->min, d->max);
+  switch (key) {
+  case CAUSAL_REGRESS_VCOV: m->vcov = value; break;
+  case CAUSAL_REGRESS_SSC: m->ssc = value; break;
+  case CAUSAL_REGRESS_RANK: m->rank = value; break;
+  case CAUSAL_REGRESS_MAXITER: m->maxiter = value; break;
+  case CAUSAL_REGRESS_KEEP_FITTED: m->keep_fitted = value; break;
+  default: m->iv_method = value; break;
+  }
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_set_double(causal_regress *m, int key, double value) {
+  CZ_REQUIRE_NONNULL(m);
+  const optdef *d;
+  CZ_CHECK(opt_lookup(__func__, key, 0, &d));
+  if (isnan(value) || value < d->min || value > d->max ||
+      (d->min_open && value == d->min) || (d->max_open && value == d->max))
+    return cz_fail(CAUSAL_ERANGE, "%s: %s = %g is outside %s%g, %g%s",
+                   __func__, d->name, value, d->min_open ? "(" : "[", d->min,
+                   d->max, d->max_open ? ")" : "]");
+  switch (key) {
+  case CAUSAL_REGRESS_CONF_LEVEL: m->conf_level = value; break;
+  case CAUSAL_REGRESS_TOL: m->tol = value; break;
+  case CAUSAL_REGRESS_RANK_TOL: m->rank_tol = value; break;
+  case CAUSAL_REGRESS_L2: m->l2 = value; break;
+  default: m->fuller_alpha = value; break;
+  }
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_get_int(const causal_regress *m, int key, int64_t *value) {
+  CZ_REQUIRE_NONNULL(m);
+  CZ_REQUIRE_NONNULL(value);
+  const optdef *d;
+  CZ_CHECK(opt_lookup(__func__, key, 1, &d));
+  switch (key) {
+  case CAUSAL_REGRESS_VCOV: *value = m->vcov; break;
+  case CAUSAL_REGRESS_SSC: *value = m->ssc; break;
+  case CAUSAL_REGRESS_RANK: *value = m->rank; break;
+  case CAUSAL_REGRESS_MAXITER: *value = m->maxiter; break;
+  case CAUSAL_REGRESS_KEEP_FITTED: *value = m->keep_fitted; break;
+  default: *value = m->iv_method; break;
+  }
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int causal_regress_get_double(const causal_regress *m, int key,
+                              double *value) {
+  CZ_REQUIRE_NONNULL(m);
+  CZ_REQUIRE_NONNULL(value);
+  const optdef *d;
+  CZ_CHECK(opt_lookup(__func__, key, 0, &d));
+  switch (key) {
+  case CAUSAL_REGRESS_CONF_LEVEL: *value = m->conf_level; break;
+  case CAUSAL_REGRESS_TOL: *value = m->tol; break;
+  case CAUSAL_REGRESS_RANK_TOL: *value = m->rank_tol; break;
+  case CAUSAL_REGRESS_L2: *value = m->l2; break;
+  default: *value = m->fuller_alpha; break;
+  }
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+/* ======================================================================
+ * Model frame
+ * ====================================================================== */
+
+void cz_frame_free(cz_frame *f) {
+  if (f == NULL)
+    return;
+  const cz_alloc *a = &f->alloc;
+  cz_free(a, f->y);
+  cz_free(a, f->X);
+  cz_free(a, f->Xe);
+  cz_free(a, f->Z);
+  cz_free(a, f->w);
+  cz_free(a, f->offset);
+  char **lists[3] = {f->xnames, f->xenames, f->znames};
+  size_t counts[3] = {f->k, f->ke, f->kz};
+  for (int l = 0; l < 3; l++) {
+    if (lists[l] != NULL)
+      for (size_t j = 0; j < counts[l]; j++)
+        cz_free(a, lists[l][j]);
+    cz_free(a, lists[l]);
+  }
+  for (int d = 0; d < 2; d++)
+    cz_free(a, f->cl[d]);
+  if (f->fe != NULL)
+    for (size_t j = 0; j < f->nfe; j++)
+      cz_free(a, f->fe[j]);
+  cz_free(a, f->fe);
+  cz_free(a, f->fe_levels);
+  cz_free(a, f->rows);
+  if (f->used_cols != NULL)
+    for (size_t j = 0; j < f->n_used_cols; j++)
+      cz_free(a, f->used_cols[j]);
+  cz_free(a, f->used_cols);
+  cz_free(a, f->dropped_by_col);
+  cz_alloc keep = f->alloc;
+  memset(f, 0, sizeof *f);
+  f->alloc = keep;
+}
+
+/* One evaluated design (exogenous, endogenous or instruments). */
+typedef struct fdesign {
+  causal_result *res;
+  const double *X;   /* nd x kd */
+  size_t nd, kd;
+  size_t skip;       /* leading columns to drop (an intercept) */
+  const double *rows;
+} fdesign;
+
+static int eval_design(fdesign *e, const causal_regress *m,
+                       const cz_strlist *terms, int intercept, int drop_first,
+                       const causal_dataset *ds) {
+  causal_design *d = NULL;
+  CZ_CHECK(causal_design_new(&d));
+  int rc = causal_design_set_intercept(d, intercept);
+  for (size_t i = 0; i < terms->n && rc == CAUSAL_OK; i++)
+    rc = causal_design_add_term(d, terms->items[i]);
+  for (size_t i = 0; i < m->nrefs && rc == CAUSAL_OK; i++)
+    rc = causal_design_set_reference(d, m->refs[i].column, m->refs[i].level);
+  if (rc == CAUSAL_OK)
+    rc = causal_design_build(&e->res, d, ds);
+  causal_design_free(d);
+  if (rc != CAUSAL_OK)
+    return rc == CAUSAL_ENOMEM ? rc
+                               : cz_fail_context(rc, "causal_regress_fit");
+  size_t n2;
+  CZ_CHECK(causal_result_get_matrix(e->res, "X", &e->X, &e->nd, &e->kd));
+  CZ_CHECK(causal_result_get_vector(e->res, "rows", &e->rows, &n2));
+  e->skip = drop_first ? 1 : 0;
+  return CAUSAL_OK;
+}
+
+/* Remember a used dataset column (deduplicated, in order of first use). */
+static int use_col(cz_frame *f, size_t *cap, const cz_column *c) {
+  for (size_t j = 0; j < f->n_used_cols; j++)
+    if (strcmp(f->used_cols[j], c->name) == 0)
+      return CAUSAL_OK;
+  if (f->n_used_cols == *cap) {
+    size_t nc = *cap ? 2 * *cap : 8;
+    char **names = cz_realloc(&f->alloc, f->used_cols,
+                              *cap * sizeof *names, nc * sizeof *names);
+    if (names == NULL)
+      return CAUSAL_ENOMEM;
+    f->used_cols = names;
+    double *cnt = cz_realloc(&f->alloc, f->dropped_by_col,
+                             *cap * sizeof *cnt, nc * sizeof *cnt);
+    if (cnt == NULL)
+      return CAUSAL_ENOMEM;
+    f->dropped_by_col = cnt;
+    *cap = nc;
+  }
+  char *dup = cz_strdup(&f->alloc, c->name);
+  if (dup == NULL)
+    return CAUSAL_ENOMEM;
+  f->used_cols[f->n_used_cols] = dup;
+  f->dropped_by_col[f->n_used_cols] = (double)c->nmissing;
+  f->n_used_cols++;
+  return CAUSAL_OK;
+}
+
+static double colval(const cz_column *c, size_t i) {
+  switch (c->type) {
+  case CAUSAL_TYPE_F64: return ((const double *)c->data)[i];
+  case CAUSAL_TYPE_I64: return (double)((const int64_t *)c->data)[i];
+  case CAUSAL_TYPE_BOOL: return ((const uint8_t *)c->data)[i] ? 1.0 : 0.0;
+  default: return (double)((const int32_t *)c->data)[i];
+  }
+}
+
+/* Mark rows of `ok` whose row index is not in the design's used rows. */
+static void and_design_rows(uint8_t *ok, size_t nrows, const fdesign *e) {
+  size_t p = 0;
+  for (size_t i = 0; i < nrows; i++) {
+    if (p < e->nd && (size_t)e->rows[p] == i)
+      p++;
+    else
+      ok[i] = 0;
+  }
+}
+
+static int find_col(const causal_dataset *ds, const char *role,
+                    const char *name, const cz_column **out) {
+  *out = cz_dataset_find(ds, name);
+  if (*out == NULL)
+    return cz_fail(CAUSAL_ENOTFOUND,
+                   "causal_regress_fit: %s column '%s' is not in the dataset",
+                   role, name);
+  return CAUSAL_OK;
+}
+
+/* Infinite values in a used numeric column among the rows kept. */
+static int check_inf(const cz_column *c, const char *role, const uint8_t *ok,
+                     size_t nrows) {
+  if (c->type != CAUSAL_TYPE_F64)
+    return CAUSAL_OK;
+  const double *v = c->data;
+  for (size_t i = 0; i < nrows; i++)
+    if (ok[i] && isinf(v[i]))
+      return cz_fail(CAUSAL_ENONFINITE,
+                     "causal_regress_fit: %s column '%s' is %s at row %zu",
+                     role, c->name, v[i] > 0 ? "+Inf" : "-Inf", i);
+  return CAUSAL_OK;
+}
+
+typedef struct keyidx {
+  union {
+    int64_t i;
+    double d;
+  } key;
+  size_t idx; /* position among the used rows */
+} keyidx;
+
+static int cmp_i64(const void *pa, const void *pb) {
+  const keyidx *a = pa, *b = pb;
+  if (a->key.i != b->key.i)
+    return a->key.i < b->key.i ? -1 : 1;
+  return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+static int cmp_f64(const void *pa, const void *pb) {
+  const keyidx *a = pa, *b = pb;
+  if (a->key.d != b->key.d)
+    return a->key.d < b->key.d ? -1 : 1;
+  return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Encode the values of column c at the used rows as codes 0..G-1 in
+ * increasing order of value (level order for categorical columns).
+ * Levels without used rows get no code. */
+static int encode_groups(const cz_alloc *a, const cz_column *c,
+                         const size_t *rows, size_t n, int32_t **codes_out,
+                         size_t *ngroups) {
+  int32_t *codes = cz_malloc(a, (n ? n : 1) * sizeof *codes);
+  keyidx *ki = cz_malloc(a, (n ? n : 1) * sizeof *ki);
+  if (codes == NULL || ki == NULL) {
+    cz_free(a, codes);
+    cz_free(a, ki);
+    return CAUSAL_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t r = rows[i];
+    ki[i].idx = i;
+    switch (c->type) {
+    case CAUSAL_TYPE_F64: {
+      double v = ((const double *)c->data)[r];
+      ki[i].key.d = v == 0.0 ? 0.0 : v; /* -0 and +0 are one group */
+      break;
+    }
+    case CAUSAL_TYPE_I64: ki[i].key.i = ((const int64_t *)c->data)[r]; break;
+    case CAUSAL_TYPE_BOOL:
+      ki[i].key.i = ((const uint8_t *)c->data)[r] != 0;
+      break;
+    default: ki[i].key.i = ((const int32_t *)c->data)[r]; break;
+    }
+  }
+  int isf = c->type == CAUSAL_TYPE_F64;
+  qsort(ki, n, sizeof *ki, isf ? cmp_f64 : cmp_i64);
+  size_t g = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0 && (isf ? ki[i].key.d != ki[i - 1].key.d
+                      : ki[i].key.i != ki[i - 1].key.i))
+      g++;
+    codes[ki[i].idx] = (int32_t)g;
+  }
+  cz_free(a, ki);
+  if (n > (size_t)INT32_MAX) {
+    cz_free(a, codes);
+    return cz_fail(CAUSAL_ERANGE, "causal_regress_fit: too many rows (%zu) "
+                                  "for 32-bit group codes",
+                   n);
+  }
+  *codes_out = codes;
+  *ngroups = n ? g + 1 : 0;
+  return CAUSAL_OK;
+}
+
+/* Copy the kept rows of design e (minus its skipped leading columns) into a
+ * new n x (kd - skip) matrix, with the column names. */
+static int take_design(cz_frame *f, const fdesign *e, const uint8_t *ok,
+                       size_t nrows, double **Xout, size_t *kout,
+                       char ***names_out) {
+  const cz_alloc *a = &f->alloc;
+  size_t k = e->kd - e->skip, n = f->n, bytes;
+  *kout = k;
+  if (!cz_mul_size(n, k, &bytes) || !cz_mul_size(bytes, sizeof(double), &bytes))
+    return cz_fail(CAUSAL_ENOMEM, "causal_regress_fit: %zu x %zu design "
+                                  "overflows",
+                   n, k);
+  double *X = cz_malloc(a, bytes ? bytes : 1);
+  char **names = cz_calloc(a, k ? k : 1, sizeof *names);
+  *Xout = X;
+  *names_out = names;
+  if (X == NULL || names == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t j = 0; j < k; j++) {
+    const char *nm = causal_result_dimname(e->res, "X", 1, j + e->skip);
+    names[j] = cz_strdup(a, nm ? nm : "?");
+    if (names[j] == NULL)
+      return CAUSAL_ENOMEM;
+  }
+  /* positions among the design's rows of the dataset rows kept */
+  size_t p = 0, q = 0;
+  if (n == e->nd) {
+    memcpy(X, e->X + e->skip * e->nd, bytes);
+    return CAUSAL_OK;
+  }
+  for (size_t i = 0; i < nrows && q < n; i++) {
+    if (p < e->nd && (size_t)e->rows[p] == i) {
+      if (ok[i]) {
+        for (size_t j = 0; j < k; j++)
+          X[q + j * n] = e->X[p + (j + e->skip) * e->nd];
+        q++;
+      }
+      p++;
+    }
+  }
+  return CAUSAL_OK;
+}
+
+static int frame_build(cz_frame *f, const causal_regress *m,
+                       const causal_dataset *ds, fdesign *des,
+                       uint8_t **okp) {
+  static const char *fn = "causal_regress_fit";
+  const cz_alloc *a = &f->alloc;
+  size_t nrows = ds->nrows, ucap = 0;
+  if (m->outcome == NULL)
+    return cz_fail(CAUSAL_EINVAL, "%s: no outcome column was set", fn);
+  if (nrows == 0)
+    return cz_fail(CAUSAL_EINVAL, "%s: the dataset has no rows", fn);
+  if (m->family == CAUSAL_REGRESS_IV &&
+      (m->endogenous.n == 0 || m->instruments.n == 0))
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: an IV model needs at least one endogenous term and "
+                   "one instrument (have %zu and %zu)",
+                   fn, m->endogenous.n, m->instruments.n);
+  const cz_column *cy, *cw = NULL, *co = NULL, *ccl[2] = {NULL, NULL};
+  CZ_CHECK(find_col(ds, "outcome", m->outcome, &cy));
+  if (cy->type == CAUSAL_TYPE_CAT &&
+      !(m->family == CAUSAL_REGRESS_LOGIT && cy->nlevels == 2))
+    return cz_fail(CAUSAL_ETYPE,
+                   "%s: outcome column '%s' is categorical (%zu levels); a "
+                   "numeric outcome is needed%s",
+                   fn, cy->name, cy->nlevels,
+                   m->family == CAUSAL_REGRESS_LOGIT
+                       ? " (logit accepts a two-level categorical)"
+                       : "");
+  CZ_CHECK(use_col(f, &ucap, cy));
+  /* Designs: the exogenous one keeps its intercept unless fixed effects
+   * absorb it; endogenous and instrument designs are evaluated with an
+   * intercept that is then dropped, so categorical terms there use
+   * treatment contrasts (the constant is in the exogenous design). */
+  int absorb = m->absorb.n > 0;
+  int xint = absorb ? 1 : m->intercept;
+  CZ_CHECK(eval_design(&des[0], m, &m->terms, xint, absorb, ds));
+  if (m->endogenous.n)
+    CZ_CHECK(eval_design(&des[1], m, &m->endogenous, 1, 1, ds));
+  if (m->instruments.n)
+    CZ_CHECK(eval_design(&des[2], m, &m->instruments, 1, 1, ds));
+  for (int d = 0; d < 3; d++) {
+    if (des[d].res == NULL)
+      continue;
+    size_t nu = 0;
+    const double *cnt;
+    CZ_CHECK(causal_result_get_vector(des[d].res, "dropped_by_column", &cnt,
+                                      &nu));
+    for (size_t j = 0; j < nu; j++) {
+      const cz_column *c =
+          cz_dataset_find(ds, causal_result_dimname(des[d].res,
+                                                    "dropped_by_column", 0, j));
+      if (c == NULL)
+        return cz_fail(CAUSAL_EINTERNAL, "%s: design column vanished", fn);
+      CZ_CHECK(use_col(f, &ucap, c));
+    }
+  }
+  if (m->weights) {
+    CZ_CHECK(find_col(ds, "weights", m->weights, &cw));
+    if (cw->type == CAUSAL_TYPE_CAT)
+      return cz_fail(CAUSAL_ETYPE, "%s: weights column '%s' is categorical",
+                     fn, cw->name);
+    CZ_CHECK(use_col(f, &ucap, cw));
+  }
+  if (m->offset) {
+    CZ_CHECK(find_col(ds, "offset", m->offset, &co));
+    if (co->type == CAUSAL_TYPE_CAT)
+      return cz_fail(CAUSAL_ETYPE, "%s: offset column '%s' is categorical",
+                     fn, co->name);
+    CZ_CHECK(use_col(f, &ucap, co));
+  }
+  for (size_t d = 0; d < m->clusters.n; d++) {
+    CZ_CHECK(find_col(ds, "cluster", m->clusters.items[d], &ccl[d]));
+    CZ_CHECK(use_col(f, &ucap, ccl[d]));
+  }
+  const cz_column **cfe = NULL;
+  if (absorb) {
+    cfe = cz_calloc(a, m->absorb.n, sizeof *cfe);
+    if (cfe == NULL)
+      return CAUSAL_ENOMEM;
+  }
+  int rc = CAUSAL_OK;
+  for (size_t d = 0; d < m->absorb.n && rc == CAUSAL_OK; d++) {
+    rc = find_col(ds, "absorb", m->absorb.items[d], &cfe[d]);
+    if (rc == CAUSAL_OK)
+      rc = use_col(f, &ucap, cfe[d]);
+  }
+  uint8_t *ok = NULL;
+  if (rc == CAUSAL_OK) {
+    ok = cz_malloc(a, nrows);
+    *okp = ok;
+    if (ok == NULL)
+      rc = CAUSAL_ENOMEM;
+  }
+  if (rc != CAUSAL_OK) {
+    cz_free(a, cfe);
+    return rc;
+  }
+  /* listwise deletion over every used column */
+  memset(ok, 1, nrows);
+  for (int d = 0; d < 3; d++)
+    if (des[d].res != NULL)
+      and_design_rows(ok, nrows, &des[d]);
+  const cz_column *plain[5] = {cy, cw, co, ccl[0], ccl[1]};
+  for (size_t i = 0; i < nrows; i++) {
+    for (int c = 0; c < 5 && ok[i]; c++)
+      if (plain[c] != NULL && cz_col_missing(plain[c], i))
+        ok[i] = 0;
+    for (size_t d = 0; d < m->absorb.n && ok[i]; d++)
+      if (cz_col_missing(cfe[d], i))
+        ok[i] = 0;
+  }
+  /* infinite values (missing ones were dropped above) */
+  rc = check_inf(cy, "outcome", ok, nrows);
+  if (rc == CAUSAL_OK && co)
+    rc = check_inf(co, "offset", ok, nrows);
+  for (size_t j = 1; j < f->n_used_cols && rc == CAUSAL_OK; j++) {
+    const cz_column *c = cz_dataset_find(ds, f->used_cols[j]);
+    int is_design = c != cw && c != co && c != ccl[0] && c != ccl[1];
+    for (size_t d = 0; d < m->absorb.n; d++)
+      is_design &= c != cfe[d];
+    if (is_design)
+      rc = check_inf(c, "regressor", ok, nrows);
+  }
+  /* weights: finite and non-negative; zero-weight rows are dropped */
+  for (size_t i = 0; i < nrows && rc == CAUSAL_OK && cw; i++) {
+    if (!ok[i])
+      continue;
+    double w = colval(cw, i);
+    if (!isfinite(w))
+      rc = cz_fail(CAUSAL_ENONFINITE, "%s: weights column '%s' is %s at row %zu",
+                   fn, cw->name, w > 0 ? "+Inf" : "-Inf", i);
+    else if (w < 0)
+      rc = cz_fail(CAUSAL_ERANGE,
+                   "%s: weights column '%s' is negative (%g) at row %zu", fn,
+                   cw->name, w, i);
+    else if (w == 0)
+      ok[i] = 0;
+  }
+  if (rc != CAUSAL_OK) {
+    cz_free(a, cfe);
+    return rc;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < nrows; i++)
+    n += ok[i];
+  if (n == 0) {
+    cz_free(a, cfe);
+    return cz_fail(CAUSAL_EMISSING,
+                   "%s: no rows left after dropping missing values%s", fn,
+                   cw ? " and zero weights" : "");
+  }
+  f->n = n;
+  f->n_dropped = nrows - n;
+  f->rows = cz_malloc(a, n * sizeof *f->rows);
+  f->y = cz_malloc(a, n * sizeof *f->y);
+  if (f->rows == NULL || f->y == NULL) {
+    cz_free(a, cfe);
+    return CAUSAL_ENOMEM;
+  }
+  for (size_t i = 0, q = 0; i < nrows; i++)
+    if (ok[i])
+      f->rows[q++] = i;
+  for (size_t i = 0; i < n; i++)
+    f->y[i] = colval(cy, f->rows[i]);
+  if (cw || co) {
+    if (cw)
+      f->w = cz_malloc(a, n * sizeof *f->w);
+    if (co)
+      f->offset = cz_malloc(a, n * sizeof *f->offset);
+    if ((cw && f->w == NULL) || (co && f->offset == NULL)) {
+      cz_free(a, cfe);
+      return CAUSAL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+      if (cw)
+        f->w[i] = colval(cw, f->rows[i]);
+      if (co)
+        f->offset[i] = colval(co, f->rows[i]);
+    }
+  }
+  rc = take_design(f, &des[0], ok, nrows, &f->X, &f->k, &f->xnames);
+  if (rc == CAUSAL_OK && des[1].res)
+    rc = take_design(f, &des[1], ok, nrows, &f->Xe, &f->ke, &f->xenames);
+  if (rc == CAUSAL_OK && des[2].res)
+    rc = take_design(f, &des[2], ok, nrows, &f->Z, &f->kz, &f->znames);
+  f->ncluster_dims = m->clusters.n;
+  for (size_t d = 0; d < m->clusters.n && rc == CAUSAL_OK; d++)
+    rc = encode_groups(a, ccl[d], f->rows, n, &f->cl[d], &f->ncl[d]);
+  if (rc == CAUSAL_OK && absorb) {
+    f->fe = cz_calloc(a, m->absorb.n, sizeof *f->fe);
+    f->fe_levels = cz_calloc(a, m->absorb.n, sizeof *f->fe_levels);
+    if (f->fe == NULL || f->fe_levels == NULL)
+      rc = CAUSAL_ENOMEM;
+    else
+      f->nfe = m->absorb.n;
+    for (size_t d = 0; d < m->absorb.n && rc == CAUSAL_OK; d++)
+      rc = encode_groups(a, cfe[d], f->rows, n, &f->fe[d], &f->fe_levels[d]);
+  }
+  cz_free(a, cfe);
+  return rc;
+}
+
+int cz_frame_build(cz_frame *f, const causal_regress *m,
+                   const causal_dataset *ds) {
+  CZ_REQUIRE_NONNULL(f);
+  cz_alloc alloc = cz_alloc_current();
+  memset(f, 0, sizeof *f);
+  f->alloc = alloc;
+  CZ_REQUIRE_NONNULL(m);
+  CZ_REQUIRE_NONNULL(ds);
+  fdesign des[3];
+  memset(des, 0, sizeof des);
+  uint8_t *ok = NULL;
+  int rc = frame_build(f, m, ds, des, &ok);
+  for (int d = 0; d < 3; d++)
+    causal_result_free(des[d].res);
+  cz_free(&f->alloc, ok);
+  if (rc != CAUSAL_OK)
+    cz_frame_free(f);
+  return rc;
+}
+
+/* ======================================================================
+ * OLS / WLS
+ * ====================================================================== */
+
+static const char *fitfn = "causal_regress_fit";
+
+/* Working arrays of one OLS fit (freed by ols_release). */
+typedef struct ols_ws {
+  const cz_alloc *a;
+  size_t n, k;
+  double *y, *X, *w;        /* working copies (compacted, demeaned) */
+  int32_t *cl[2];
+  size_t ncl[2];
+  int32_t **fe;
+  size_t *fe_levels;
+  double *yw, *Xw, *sw;     /* sqrt(w)-scaled */
+  double *beta, *resid, *cov, *bread, *X1, *V, *dfc;
+  size_t *kidx;
+  cz_qr qr;
+  cz_ws ws;
+  cz_buf msg;
+} ols_ws;
+
+static void ols_release(ols_ws *o, size_t nfe) {
+  const cz_alloc *a = o->a;
+  double *bufs[] = {o->y,    o->X,     o->w,   o->yw,  o->Xw,
+                    o->sw,   o->beta,  o->resid, o->cov, o->bread,
+                    o->X1,   o->V,     o->dfc};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+    cz_free(a, bufs[i]);
+  cz_free(a, o->cl[0]);
+  cz_free(a, o->cl[1]);
+  if (o->fe)
+    for (size_t d = 0; d < nfe; d++)
+      cz_free(a, o->fe[d]);
+  cz_free(a, o->fe);
+  cz_free(a, o->fe_levels);
+  cz_free(a, o->kidx);
+  cz_qr_free(&o->qr);
+  cz_ws_free(&o->ws);
+  cz_buf_free(&o->msg);
+}
+
+static double *dalloc(const cz_alloc *a, size_t n1, size_t n2) {
+  size_t n;
+  if (!cz_mul_size(n1 ? n1 : 1, n2 ? n2 : 1, &n) || n > SIZE_MAX / sizeof(double)) {
+    cz_fail(CAUSAL_ENOMEM, "causal_regress_fit: %zu x %zu array overflows",
+            n1, n2);
+    return NULL;
+  }
+  return cz_malloc(a, n * sizeof(double));
+}
+
+/* Codes 0..L-1 re-encoded after rows were removed (levels left empty
+ * disappear). */
+static int recode(const cz_alloc *a, int32_t *codes, size_t n, size_t *levels) {
+  size_t L = *levels;
+  int32_t *map = cz_malloc(a, (L ? L : 1) * sizeof *map);
+  if (map == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t l = 0; l < L; l++)
+    map[l] = -1;
+  int32_t next = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (map[codes[i]] < 0)
+      map[codes[i]] = next++;
+    codes[i] = map[codes[i]];
+  }
+  cz_free(a, map);
+  *levels = (size_t)next;
+  return CAUSAL_OK;
+}
+
+/* Copy the frame into working arrays; with absorbed factors remove
+ * singletons and demean y and X. */
+static int ols_prepare(ols_ws *o, const cz_frame *f, const causal_regress *m,
+                       causal_result *r, size_t *dof_fe) {
+  const cz_alloc *a = o->a;
+  size_t n = f->n, k = f->k;
+  o->n = n;
+  o->k = k;
+  o->y = dalloc(a, n, 1);
+  o->X = dalloc(a, n, k);
+  if (o->y == NULL || o->X == NULL)
+    return CAUSAL_ENOMEM;
+  memcpy(o->y, f->y, n * sizeof *o->y);
+  memcpy(o->X, f->X, n * k * sizeof *o->X);
+  if (f->w) {
+    o->w = dalloc(a, n, 1);
+    if (o->w == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->w, f->w, n * sizeof *o->w);
+  }
+  for (size_t d = 0; d < f->ncluster_dims; d++) {
+    o->cl[d] = cz_malloc(a, n * sizeof *o->cl[d]);
+    if (o->cl[d] == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->cl[d], f->cl[d], n * sizeof *o->cl[d]);
+    o->ncl[d] = f->ncl[d];
+  }
+  *dof_fe = 0;
+  if (f->nfe == 0)
+    return CAUSAL_OK;
+  size_t nfe = f->nfe;
+  o->fe = cz_calloc(a, nfe, sizeof *o->fe);
+  o->fe_levels = cz_malloc(a, nfe * sizeof *o->fe_levels);
+  if (o->fe == NULL || o->fe_levels == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t d = 0; d < nfe; d++) {
+    o->fe[d] = cz_malloc(a, n * sizeof *o->fe[d]);
+    if (o->fe[d] == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->fe[d], f->fe[d], n * sizeof *o->fe[d]);
+    o->fe_levels[d] = f->fe_levels[d];
+  }
+  uint8_t *keep = cz_malloc(a, n);
+  if (keep == NULL)
+    return CAUSAL_ENOMEM;
+  size_t nrem = 0;
+  int rc = cz_hdfe_singletons(a, o->fe, o->fe_levels, nfe, n, keep, &nrem);
+  if (rc == CAUSAL_OK && nrem > 0) {
+    size_t q = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (!keep[i])
+        continue;
+      o->y[q] = o->y[i];
+      if (o->w)
+        o->w[q] = o->w[i];
+      for (size_t d = 0; d < f->ncluster_dims; d++)
+        o->cl[d][q] = o->cl[d][i];
+      for (size_t d = 0; d < nfe; d++)
+        o->fe[d][q] = o->fe[d][i];
+      q++;
+    }
+    for (size_t j = 0; j < k; j++) {
+      size_t p = 0;
+      for (size_t i = 0; i < n; i++)
+        if (keep[i])
+          o->X[p++ + j * q] = o->X[i + j * n];
+    }
+    o->n = n = q;
+    for (size_t d = 0; d < f->ncluster_dims && rc == CAUSAL_OK; d++)
+      rc = recode(a, o->cl[d], n, &o->ncl[d]);
+    for (size_t d = 0; d < nfe && rc == CAUSAL_OK; d++)
+      rc = recode(a, o->fe[d], n, &o->fe_levels[d]);
+  }
+  cz_free(a, keep);
+  CZ_CHECK(rc);
+  CZ_CHECK(causal_result_set_scalar(r, "n_singletons", (double)nrem));
+  if (n == 0)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: no observations left after removing %zu singleton "
+                   "rows of the absorbed factors",
+                   fitfn, nrem);
+  /* demean [y X] together */
+  double *A = dalloc(a, n, k + 1);
+  if (A == NULL)
+    return CAUSAL_ENOMEM;
+  memcpy(A, o->y, n * sizeof *A);
+  memcpy(A + n, o->X, n * k * sizeof *A);
+  int iters = 0;
+  double tol = m->tol > 0 ? m->tol : 1e-8;
+  int maxit = m->maxiter > 0 ? (int)m->maxiter : 10000;
+  rc = cz_hdfe_demean(a, o->fe, o->fe_levels, nfe, n, o->w, A, k + 1, tol,
+                      maxit, &iters, dof_fe);
+  if (rc == CAUSAL_OK) {
+    /* keep the raw y for R^2; the demeaned one goes to yw below */
+    o->yw = dalloc(a, n, 1);
+    if (o->yw == NULL)
+      rc = CAUSAL_ENOMEM;
+  }
+  if (rc == CAUSAL_OK) {
+    memcpy(o->yw, A, n * sizeof *A);
+    memcpy(o->X, A + n, n * k * sizeof *A);
+    rc = causal_result_set_scalar(r, "fe_iterations", (double)iters);
+  }
+  cz_free(a, A);
+  return rc;
+}
+
+/* Is factor codes fe (L levels) nested in cluster codes cl? */
+static int nested_in(const cz_alloc *a, const int32_t *fe, size_t L,
+                     const int32_t *cl, size_t n, int *nested) {
+  int32_t *map = cz_malloc(a, (L ? L : 1) * sizeof *map);
+  if (map == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t l = 0; l < L; l++)
+    map[l] = -1;
+  *nested = 1;
+  for (size_t i = 0; i < n && *nested; i++) {
+    if (map[fe[i]] < 0)
+      map[fe[i]] = cl[i];
+    else if (map[fe[i]] != cl[i])
+      *nested = 0;
+  }
+  cz_free(a, map);
+  return CAUSAL_OK;
+}
+
+static void put_list(cz_buf *b, char *const *names, const size_t *idx,
+                     size_t cnt) {
+  for (size_t i = 0; i < cnt; i++) {
+    if (i)
+      cz_buf_puts(b, ", ");
+    cz_buf_puts(b, names[idx[i]]);
+  }
+}
+
+static double tcrit(double level, double df) {
+  double p = 0.5 * (1.0 + level);
+  return isinf(df) ? cz_qnorm(p, 1, 0) : cz_qt(p, df, 1, 0);
+}
+static double pval2(double t, double df) {
+  if (isnan(t) || isnan(df))
+    return NAN;
+  return 2.0 * (isinf(df) ? cz_pnorm(-fabs(t), 1, 0) : cz_pt(-fabs(t), df, 1, 0));
+}
+
+/* Wald statistic b_S' V_SS^{-1} b_S over the index set S (q entries). */
+static int wald_stat(const cz_alloc *a, const double *b, const double *V,
+                     size_t k, const size_t *S, size_t q, double *W) {
+  double *A = dalloc(a, q, q), *d = dalloc(a, q, 1);
+  int rc = A && d ? CAUSAL_OK : CAUSAL_ENOMEM;
+  if (rc == CAUSAL_OK) {
+    for (size_t j = 0; j < q; j++) {
+      d[j] = b[S[j]];
+      for (size_t i = 0; i < q; i++)
+        A[i + j * q] = V[S[i] + S[j] * k];
+    }
+    double *d0 = dalloc(a, q, 1);
+    if (d0 == NULL)
+      rc = CAUSAL_ENOMEM;
+    else {
+      memcpy(d0, d, q * sizeof *d);
+      rc = cz_posv(fitfn, cz_mat_dense(A, q, q), cz_mat_dense(d, q, 1));
+      double s = 0;
+      for (size_t j = 0; j < q; j++)
+        s += d0[j] * d[j];
+      *W = s;
+      cz_free(a, d0);
+    }
+  }
+  cz_free(a, A);
+  cz_free(a, d);
+  return rc;
+}
+
+static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
+                   ols_ws *o) {
+  const cz_alloc *a = o->a;
+  int type = m->vcov ? (int)m->vcov
+                     : (f->ncluster_dims ? CAUSAL_VCOV_CR1 : CAUSAL_VCOV_CLASSICAL);
+  int clustered = type >= CAUSAL_VCOV_CR0;
+  if (clustered && f->ncluster_dims == 0)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: vcov type %d (cluster-robust) needs a cluster column "
+                   "(causal_regress_add_cluster)",
+                   fitfn, type);
+  if (!clustered && f->ncluster_dims > 0)
+    CZ_CHECK(causal_result_add_warning(
+        r, "cluster columns are ignored by the chosen non-cluster vcov"));
+  if (f->nfe > 0 && (type == CAUSAL_VCOV_HC2 || type == CAUSAL_VCOV_HC3 ||
+                     type == CAUSAL_VCOV_CR2))
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: HC2, HC3 and CR2 need the leverages of the absorbed "
+                   "fixed effects, which are not computed; use HC1 or CR1",
+                   fitfn);
+  size_t dof_fe = 0;
+  CZ_CHECK(ols_prepare(o, f, m, r, &dof_fe));
+  size_t n = o->n, k = o->k;
+  if (k == 0)
+    return cz_fail(CAUSAL_EINVAL, "%s: the model has no regressors besides "
+                                  "the absorbed fixed effects",
+                   fitfn);
+  /* sqrt(w) scaling (WLS) */
+  if (o->yw == NULL) {
+    o->yw = dalloc(a, n, 1);
+    if (o->yw == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->yw, o->y, n * sizeof *o->y);
+  }
+  if (o->w) {
+    o->sw = dalloc(a, n, 1);
+    if (o->sw == NULL)
+      return CAUSAL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+      o->sw[i] = sqrt(o->w[i]);
+      o->yw[i] *= o->sw[i];
+    }
+    for (size_t j = 0; j < k; j++)
+      for (size_t i = 0; i < n; i++)
+        o->X[i + j * n] *= o->sw[i];
+  }
+  o->Xw = o->X;
+  cz_cmat Xw = cz_cmat_dense(o->Xw, n, k);
+  CZ_CHECK(cz_check_finite(fitfn, "X", Xw));
+  CZ_CHECK(cz_qr_factor(fitfn, &o->qr, Xw, m->rank_tol, &o->ws));
+  size_t rk = o->qr.rank;
+  o->kidx = cz_malloc(a, k * sizeof *o->kidx);
+  size_t *didx = o->kidx ? cz_malloc(a, k * sizeof *didx) : NULL;
+  if (didx == NULL)
+    return CAUSAL_ENOMEM;
+  size_t nk = 0, nd = 0;
+  for (size_t j = 0; j < k; j++) {
+    if (o->qr.dropped[j])
+      didx[nd++] = j;
+    else
+      o->kidx[nk++] = j;
+  }
+  cz_buf_init(&o->msg, a);
+  put_list(&o->msg, f->xnames, didx, nd);
+  cz_free(a, didx);
+  if (o->msg.failed)
+    return CAUSAL_ENOMEM;
+  const char *dropped = o->msg.data ? o->msg.data : "";
+  if (rk == 0)
+    return cz_fail(CAUSAL_ESINGULAR, "%s: every regressor is zero (%s)", fitfn,
+                   dropped);
+  if (nd > 0 && m->rank == CAUSAL_RANK_ERROR)
+    return cz_fail(CAUSAL_ESINGULAR,
+                   "%s: the design is rank deficient (rank %zu of %zu "
+                   "columns): %s collinear with the other columns "
+                   "(RANK_TOL %g)",
+                   fitfn, rk, k, dropped, o->qr.tol);
+  size_t df_full = rk + dof_fe;
+  if (n <= df_full)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: %zu observations for %zu parameters: no residual "
+                   "degrees of freedom",
+                   fitfn, n, df_full);
+  /* coefficients (refined) and residuals */
+  o->beta = dalloc(a, k, 1);
+  o->resid = dalloc(a, n, 1);
+  o->cov = dalloc(a, k, k);
+  o->bread = dalloc(a, rk, rk);
+  o->V = dalloc(a, rk, rk);
+  if (!o->beta || !o->resid || !o->cov || !o->bread || !o->V)
+    return CAUSAL_ENOMEM;
+  CZ_CHECK(cz_qr_lstsq_refine(fitfn, &o->qr, Xw, o->yw, o->beta, o->resid, 2,
+                              &o->ws));
+  CZ_CHECK(cz_qr_cov_unscaled(fitfn, &o->qr, cz_mat_dense(o->cov, k, k),
+                              &o->ws));
+  for (size_t j = 0; j < rk; j++)
+    for (size_t i = 0; i < rk; i++)
+      o->bread[i + j * rk] = o->cov[o->kidx[i] + o->kidx[j] * k];
+  const double *X1 = o->Xw;
+  if (rk < k) {
+    o->X1 = dalloc(a, n, rk);
+    if (o->X1 == NULL)
+      return CAUSAL_ENOMEM;
+    for (size_t j = 0; j < rk; j++)
+      memcpy(o->X1 + j * n, o->Xw + o->kidx[j] * n, n * sizeof *o->X1);
+    X1 = o->X1;
+  }
+  double rss = 0;
+  for (size_t i = 0; i < n; i++)
+    rss += o->resid[i] * o->resid[i];
+  double dfres = (double)(n - df_full);
+  double sigma2 = rss / dfres;
+  /* fixest: absorbed factors nested in a cluster dimension do not count */
+  size_t df_v = df_full;
+  if (clustered && f->nfe > 0 && m->ssc == CAUSAL_SSC_FIXEST) {
+    size_t sub = 0, nnest = 0;
+    for (size_t d = 0; d < f->nfe; d++) {
+      int nest = 0;
+      for (size_t c = 0; c < f->ncluster_dims && !nest; c++)
+        CZ_CHECK(nested_in(a, o->fe[d], o->fe_levels[d], o->cl[c], n, &nest));
+      if (nest) {
+        sub += o->fe_levels[d] - 1;
+        nnest++;
+      }
+    }
+    size_t eff = dof_fe > sub ? dof_fe - sub : 1;
+    df_v = rk + eff;
+  }
+  cz_vcov_in vin;
+  memset(&vin, 0, sizeof vin);
+  vin.X = X1;
+  vin.u = o->resid;
+  vin.bread = o->bread;
+  vin.n = n;
+  vin.k = rk;
+  vin.type = type;
+  vin.ssc = (int)m->ssc;
+  vin.df_model = df_v;
+  vin.ncluster_dims = clustered ? f->ncluster_dims : 0;
+  for (size_t d = 0; d < vin.ncluster_dims; d++) {
+    vin.cl[d] = o->cl[d];
+    vin.ncl[d] = o->ncl[d];
+  }
+  vin.sigma2 = sigma2;
+  cz_vcov_out vout;
+  memset(&vout, 0, sizeof vout);
+  vout.V = o->V;
+  CZ_CHECK(cz_vcov_compute(a, &vin, &vout));
+  double df = vout.df;
+  o->dfc = dalloc(a, rk, 1);
+  if (o->dfc == NULL)
+    return CAUSAL_ENOMEM;
+  if (type == CAUSAL_VCOV_CR2)
+    CZ_CHECK(cz_vcov_bm_df(a, &vin, o->dfc));
+  else
+    for (size_t j = 0; j < rk; j++)
+      o->dfc[j] = df;
+  if (vout.psd_fixed)
+    CZ_CHECK(causal_result_add_warning(
+        r, "two-way cluster covariance was not positive semi-definite; "
+           "negative eigenvalues were set to zero (Cameron, Gelbach and "
+           "Miller 2011)"));
+  /* coefficient table */
+  double *tab = dalloc(a, rk, 6);
+  const char **tn = cz_calloc(a, rk, sizeof *tn);
+  if (tab == NULL || tn == NULL) {
+    cz_free(a, tab);
+    cz_free(a, tn);
+    return CAUSAL_ENOMEM;
+  }
+  for (size_t j = 0; j < rk; j++) {
+    double b = o->beta[o->kidx[j]], se = sqrt(o->V[j + j * rk]);
+    double t = b / se, q = tcrit(m->conf_level, o->dfc[j]);
+    tn[j] = f->xnames[o->kidx[j]];
+    tab[j] = b;
+    tab[j + rk] = se;
+    tab[j + 2 * rk] = t;
+    tab[j + 3 * rk] = pval2(t, o->dfc[j]);
+    tab[j + 4 * rk] = b - q * se;
+    tab[j + 5 * rk] = b + q * se;
+  }
+  int rc = causal_result_set_table(r, "coef", tn, rk, tab, tab + rk,
+                                   tab + 2 * rk, tab + 3 * rk, tab + 4 * rk,
+                                   tab + 5 * rk);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_matrix(r, "vcov", o->V, rk, rk, tn, tn);
+  cz_free(a, tab);
+  if (rc != CAUSAL_OK) {
+    cz_free(a, tn);
+    return rc;
+  }
+  if (type == CAUSAL_VCOV_CR2)
+    rc = causal_result_set_vector(r, "df_bm", o->dfc, rk, tn);
+  cz_free(a, tn);
+  CZ_CHECK(rc);
+  CZ_CHECK(causal_result_set_string(r, "vcov_type", vout.label));
+  CZ_CHECK(causal_result_set_string(r, "statistic", isinf(df) ? "z" : "t"));
+  CZ_CHECK(causal_result_set_scalar(r, "df", df));
+  CZ_CHECK(causal_result_set_scalar(r, "nobs", (double)n));
+  CZ_CHECK(causal_result_set_scalar(r, "n_dropped",
+                                    (double)(f->n_dropped + (f->n - n))));
+  CZ_CHECK(causal_result_set_vector(r, "dropped_by_column", f->dropped_by_col,
+                                    f->n_used_cols,
+                                    (const char *const *)f->used_cols));
+  CZ_CHECK(causal_result_set_string(r, "dropped_terms", dropped));
+  if (nd > 0) {
+    cz_buf w;
+    cz_buf_init(&w, a);
+    cz_buf_printf(&w, "rank deficient design (rank %zu of %zu): dropped "
+                      "collinear terms: %s",
+                  rk, k, dropped);
+    rc = w.failed ? CAUSAL_ENOMEM : causal_result_add_warning(r, w.data);
+    cz_buf_free(&w);
+    CZ_CHECK(rc);
+  }
+  if (clustered) {
+    CZ_CHECK(causal_result_set_scalar(r, "n_clusters", (double)o->ncl[0]));
+    if (f->ncluster_dims > 1)
+      CZ_CHECK(causal_result_set_scalar(r, "n_clusters2", (double)o->ncl[1]));
+  }
+  if (f->nfe > 0)
+    CZ_CHECK(causal_result_set_scalar(r, "dof_fe", (double)dof_fe));
+  /* goodness of fit on the original scale of y */
+  int centered = f->nfe > 0 || m->intercept;
+  double sw = 0, swy = 0, tss = 0, slw = 0;
+  for (size_t i = 0; i < n; i++) {
+    double wi = o->w ? o->w[i] : 1.0;
+    sw += wi;
+    swy += wi * o->y[i];
+    if (o->w)
+      slw += log(wi);
+  }
+  double ybar = centered ? swy / sw : 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double wi = o->w ? o->w[i] : 1.0, d = o->y[i] - ybar;
+    tss += wi * d * d;
+  }
+  double N = (double)n, r2 = 1.0 - rss / tss;
+  double adj = 1.0 - (1.0 - r2) * (N - (centered ? 1.0 : 0.0)) / dfres;
+  CZ_CHECK(causal_result_set_scalar(r, "r_squared", r2));
+  CZ_CHECK(causal_result_set_scalar(r, "adj_r_squared", adj));
+  if (f->nfe > 0) {
+    double tw = 0, sy = 0;
+    for (size_t i = 0; i < n; i++)
+      sy += o->yw[i] * o->yw[i]; /* demeaned (and weighted) y */
+    tw = sy;
+    CZ_CHECK(causal_result_set_scalar(r, "within_r_squared", 1.0 - rss / tw));
+  }
+  CZ_CHECK(causal_result_set_scalar(r, "sigma", sqrt(sigma2)));
+  CZ_CHECK(causal_result_set_scalar(r, "rss", rss));
+  CZ_CHECK(causal_result_set_scalar(r, "df_residual", dfres));
+  /* overall Wald F of the kept non-intercept coefficients */
+  size_t *S = cz_malloc(a, rk * sizeof *S), q = 0;
+  if (S == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t j = 0; j < rk; j++)
+    if (!(m->intercept && f->nfe == 0 &&
+          strcmp(f->xnames[o->kidx[j]], "(Intercept)") == 0))
+      S[q++] = j;
+  double W = NAN;
+  double *bk = dalloc(a, rk, 1);
+  rc = bk ? CAUSAL_OK : CAUSAL_ENOMEM;
+  if (rc == CAUSAL_OK && q > 0) {
+    for (size_t j = 0; j < rk; j++)
+      bk[j] = o->beta[o->kidx[j]];
+    rc = wald_stat(a, bk, o->V, rk, S, q, &W);
+    if (rc == CAUSAL_ESINGULAR) { /* e.g. fewer clusters than coefficients */
+      W = NAN;
+      rc = causal_result_add_warning(
+          r, "the overall F statistic is undefined: the covariance of the "
+             "slopes is singular");
+    }
+  }
+  cz_free(a, bk);
+  cz_free(a, S);
+  CZ_CHECK(rc);
+  double Fq = q ? W / (double)q : NAN;
+  double fp = NAN;
+  if (q > 0 && !isnan(W))
+    fp = isinf(df) ? cz_pchisq(W, (double)q, 0, 0)
+                   : cz_pf(Fq, (double)q, df, 0, 0);
+  CZ_CHECK(causal_result_set_scalar(r, "f_statistic", Fq));
+  CZ_CHECK(causal_result_set_scalar(r, "f_df1", (double)q));
+  CZ_CHECK(causal_result_set_scalar(r, "f_df2", df));
+  CZ_CHECK(causal_result_set_scalar(r, "f_p_value", fp));
+  /* Gaussian log-likelihood as R's logLik.lm (weights included) */
+  double ll = 0.5 * (slw - N * (log(6.283185307179586476925) + 1.0 - log(N) + log(rss)));
+  double npar = (double)(df_full + 1);
+  CZ_CHECK(causal_result_set_scalar(r, "loglik", ll));
+  CZ_CHECK(causal_result_set_scalar(r, "aic", -2.0 * ll + 2.0 * npar));
+  CZ_CHECK(causal_result_set_scalar(r, "bic", -2.0 * ll + log(N) * npar));
+  if (m->keep_fitted) {
+    double *fit = cz_result_alloc_values(r, n);
+    if (fit == NULL)
+      return CAUSAL_ENOMEM;
+    double *res = cz_result_alloc_values(r, n);
+    if (res == NULL) {
+      cz_result_free_values(r, fit);
+      return CAUSAL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+      res[i] = o->sw ? o->resid[i] / o->sw[i] : o->resid[i];
+      fit[i] = o->y[i] - res[i];
+    }
+    rc = cz_result_take_vector(r, "residuals", res, n, NULL);
+    if (rc != CAUSAL_OK) {
+      cz_result_free_values(r, fit);
+      return rc;
+    }
+    CZ_CHECK(cz_result_take_vector(r, "fitted", fit, n, NULL));
+  }
+  return CAUSAL_OK;
+}
+
+int cz_ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
+  ols_ws o;
+  memset(&o, 0, sizeof o);
+  o.a = &f->alloc;
+  cz_qr_init(&o.qr, o.a);
+  cz_ws_init(&o.ws, o.a);
+  cz_buf_init(&o.msg, o.a);
+  int rc = ols_fit(r, f, m, &o);
+  ols_release(&o, f->nfe);
+  return rc;
+}
+
+/* ======================================================================
+ * Dispatch
+ * ====================================================================== */
+
+int causal_regress_fit(causal_result **out, const causal_regress *m,
+                       const causal_dataset *ds) {
+  CZ_REQUIRE_NONNULL(out);
+  *out = NULL;
+  CZ_REQUIRE_NONNULL(m);
+  CZ_REQUIRE_NONNULL(ds);
+  static const char *const kinds[] = {"ols", "logit", "iv"};
+  cz_frame f;
+  CZ_CHECK(cz_frame_build(&f, m, ds));
+  causal_result *r = NULL;
+  int rc = causal_result_new(&r, kinds[m->family - 1]);
+  if (rc == CAUSAL_OK) {
+    switch (m->family) {
+    case CAUSAL_REGRESS_OLS: rc = cz_ols_fit(r, &f, m); break;
+    case CAUSAL_REGRESS_LOGIT: rc = cz_logit_fit(r, &f, m); break;
+    default: rc = cz_iv_fit(r, &f, m); break;
+    }
+  }
+  cz_frame_free(&f);
+  if (rc != CAUSAL_OK) {
+    causal_result_free(r);
+    return rc;
+  }
+  *out = r;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+/* ======================================================================
+ * Wald test
+ * ====================================================================== */
+
+int causal_regress_wald(causal_result **out, const causal_result *fit,
+                        const double *R, size_t q, size_t k,
+                        const double *rhs) {
+  static const char *who = "causal_regress_wald";
+  CZ_REQUIRE_NONNULL(out);
+  *out = NULL;
+  CZ_REQUIRE_NONNULL(fit);
+  CZ_REQUIRE_NONNULL(R);
+  if (q == 0 || k == 0)
+    return cz_fail(CAUSAL_EINVAL, "%s: q = %zu and k = %zu must be positive",
+                   who, q, k);
+  const double *tab, *V;
+  size_t kt, c6, kv1, kv2;
+  double df;
+  CZ_CHECK(causal_result_get_matrix(fit, "coef", &tab, &kt, &c6));
+  CZ_CHECK(causal_result_get_matrix(fit, "vcov", &V, &kv1, &kv2));
+  CZ_CHECK(causal_result_get_scalar(fit, "df", &df));
+  if (kv1 != kt || kv2 != kt)
+    return cz_fail(CAUSAL_EDIM, "%s: the fit's vcov is %zu x %zu for %zu "
+                                "coefficients",
+                   who, kv1, kv2, kt);
+  if (k != kt)
+    return cz_fail(CAUSAL_EDIM,
+                   "%s: R has %zu columns but the fit has %zu coefficients",
+                   who, k, kt);
+  if (q > k)
+    return cz_fail(CAUSAL_EDIM, "%s: %zu restrictions on %zu coefficients "
+                                "cannot be independent",
+                   who, q, k);
+  CZ_CHECK(cz_check_finite(who, "R", cz_cmat_dense(R, q, k)));
+  if (rhs)
+    CZ_CHECK(cz_check_finite_vec(who, "rhs", rhs, q));
+  cz_alloc a = cz_alloc_current();
+  double *d = dalloc(&a, q, 1), *d0 = dalloc(&a, q, 1);
+  double *RV = dalloc(&a, q, k), *A = dalloc(&a, q, q);
+  causal_result *res = NULL;
+  int rc = d && d0 && RV && A ? CAUSAL_OK : CAUSAL_ENOMEM;
+  if (rc == CAUSAL_OK) /* d = R b - r */
+    rc = cz_gemv(who, false, 1.0, cz_cmat_dense(R, q, k), tab, 0.0, d);
+  if (rc == CAUSAL_OK) {
+    for (size_t i = 0; i < q; i++)
+      d0[i] = d[i] -= rhs ? rhs[i] : 0.0;
+    rc = cz_check_finite(who, "vcov", cz_cmat_dense(V, k, k));
+  }
+  if (rc == CAUSAL_OK)
+    rc = cz_gemm(who, false, false, 1.0, cz_cmat_dense(R, q, k),
+                 cz_cmat_dense(V, k, k), 0.0, cz_mat_dense(RV, q, k));
+  if (rc == CAUSAL_OK)
+    rc = cz_gemm(who, false, true, 1.0, cz_cmat_dense(RV, q, k),
+                 cz_cmat_dense(R, q, k), 0.0, cz_mat_dense(A, q, q));
+  if (rc == CAUSAL_OK) {
+    rc = cz_posv(who, cz_mat_dense(A, q, q), cz_mat_dense(d, q, 1));
+    if (rc == CAUSAL_ESINGULAR)
+      rc = cz_fail(CAUSAL_ESINGULAR,
+                   "%s: R V R' is singular (linearly dependent restrictions, "
+                   "or restrictions on coefficients with zero variance)",
+                   who);
+  }
+  double W = 0;
+  if (rc == CAUSAL_OK) {
+    for (size_t i = 0; i < q; i++)
+      W += d0[i] * d[i];
+    rc = causal_result_new(&res, "wald");
+  }
+  double Q = (double)q;
+  double p = isinf(df) ? cz_pchisq(W, Q, 0, 0) : cz_pf(W / Q, Q, df, 0, 0);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "statistic", W);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "f_statistic", W / Q);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "df1", Q);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "df2", df);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "p_value", p);
+  cz_free(&a, d);
+  cz_free(&a, d0);
+  cz_free(&a, RV);
+  cz_free(&a, A);
+  if (rc != CAUSAL_OK) {
+    causal_result_free(res);
+    return rc;
+  }
+  *out = res;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+/* ======================================================================
+ * TEMPORARY (integrator: delete this block when merging wt/logit, wt/iv
+ * and wt/hdfe). Weak placeholders so this branch links on its own; the
+ * real definitions in logit.c, iv.c and hdfe.c override them in the
+ * shared library. Do not ship: in a static archive a weak definition here
+ * would stop the linker from pulling those objects in.
+ * ====================================================================== */
+#if defined(__GNUC__)
+#define CZ_WEAK __attribute__((weak))
+#else
+#define CZ_WEAK
+#endif
+CZ_WEAK int cz_logit_fit(causal_result *r, const cz_frame *f,
+                         const causal_regress *m) {
+  (void)r, (void)f, (void)m;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: CAUSAL_REGRESS_LOGIT is "
+                                "not available in this build");
+}
+CZ_WEAK int cz_iv_fit(causal_result *r, const cz_frame *f,
+                      const causal_regress *m) {
+  (void)r, (void)f, (void)m;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: CAUSAL_REGRESS_IV is "
+                                "not available in this build");
+}
+CZ_WEAK int cz_hdfe_singletons(const cz_alloc *a, int32_t *const *fe,
+                               const size_t *levels, size_t nfe, size_t n,
+                               uint8_t *keep, size_t *n_removed) {
+  (void)a, (void)fe, (void)levels, (void)nfe, (void)n, (void)keep,
+      (void)n_removed;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: absorbed fixed effects "
+                                "are not available in this build");
+}
+CZ_WEAK int cz_hdfe_demean(const cz_alloc *a, int32_t *const *fe,
+                           const size_t *levels, size_t nfe, size_t n,
+                           const double *w, double *A, size_t ncol, double tol,
+                           int maxiter, int *iterations, size_t *dof_fe) {
+  (void)a, (void)fe, (void)levels, (void)nfe, (void)n, (void)w, (void)A,
+      (void)ncol, (void)tol, (void)maxiter, (void)iterations, (void)dof_fe;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: absorbed fixed effects "
+                                "are not available in this build");
+}
