@@ -696,7 +696,7 @@ static int lg_results(causal_result *r, lg *L, const cz_frame *f,
 
 /* Pivoted QR of diag(sqrt(w)) X decides the kept columns. */
 static int lg_rank(const cz_frame *f, const causal_regress *m, bool *dropped,
-                   size_t *kept) {
+                   size_t *kept, double *tol_used) {
   cz_alloc a = f->alloc;
   size_t nk;
   if (!cz_mul_size(f->n, f->k, &nk))
@@ -713,9 +713,10 @@ static int lg_rank(const cz_frame *f, const causal_regress *m, bool *dropped,
   cz_qr_init(&qr, &a);
   cz_ws_init(&ws, &a);
   int rc = cz_qr_factor(WHO, &qr, cz_cmat_dense(Xw, f->n, f->k),
-                        m->rank_tol > 0 ? m->rank_tol : CZ_QR_TOL_DEFAULT, &ws);
+                        m->rank_tol, &ws);
   if (rc == CAUSAL_OK) {
     *kept = 0;
+    *tol_used = qr.tol;
     for (size_t j = 0; j < f->k; j++) {
       dropped[j] = qr.dropped[j];
       *kept += !dropped[j];
@@ -727,14 +728,18 @@ static int lg_rank(const cz_frame *f, const causal_regress *m, bool *dropped,
   return rc;
 }
 
+/* Same wording and policy as OLS (regress.c): "dropped_terms" lists the
+ * dropped columns ("" if none) plus a warning, or an error with
+ * CAUSAL_RANK_ERROR. */
 static int lg_dropped_text(causal_result *r, const cz_frame *f,
-                           const bool *dropped, int as_error) {
+                           const bool *dropped, size_t kept, double tol,
+                           int as_error) {
   cz_buf b;
   cz_buf_init(&b, &f->alloc);
   size_t nd = 0;
   for (size_t j = 0; j < f->k; j++)
     if (dropped[j]) {
-      cz_buf_printf(&b, "%s%s", nd ? "," : "", f->xnames[j]);
+      cz_buf_printf(&b, "%s%s", nd ? ", " : "", f->xnames[j]);
       nd++;
     }
   cz_buf_append(&b, "", 1);
@@ -743,18 +748,24 @@ static int lg_dropped_text(causal_result *r, const cz_frame *f,
     return cz_fail(CAUSAL_ENOMEM, "%s: out of memory", WHO);
   }
   int rc = CAUSAL_OK;
-  if (as_error) {
+  if (kept == 0) {
+    rc = cz_fail(CAUSAL_ESINGULAR, "%s: every regressor is zero (%s)", WHO,
+                 b.data);
+  } else if (as_error && nd > 0) {
     rc = cz_fail(CAUSAL_ESINGULAR,
-                 "%s: the design is rank deficient: collinear term%s %s "
-                 "(CAUSAL_REGRESS_RANK = CAUSAL_RANK_ERROR)",
-                 WHO, nd > 1 ? "s" : "", b.data);
+                 "%s: the design is rank deficient (rank %zu of %zu "
+                 "columns): %s collinear with the other columns "
+                 "(RANK_TOL %g)",
+                 WHO, kept, f->k, b.data, tol);
   } else {
     rc = causal_result_set_string(r, "dropped_terms", b.data);
     if (rc == CAUSAL_OK && nd > 0) {
       cz_buf msg;
       cz_buf_init(&msg, &f->alloc);
-      cz_buf_printf(&msg, "collinear term%s dropped: %s", nd > 1 ? "s" : "",
-                    b.data);
+      cz_buf_printf(&msg,
+                    "rank deficient design (rank %zu of %zu): dropped "
+                    "collinear terms: %s",
+                    kept, f->k, b.data);
       cz_buf_append(&msg, "", 1);
       rc = msg.failed ? cz_fail(CAUSAL_ENOMEM, "%s: out of memory", WHO)
                       : causal_result_add_warning(r, msg.data);
@@ -803,6 +814,12 @@ int cz_logit_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
   CZ_REQUIRE_NONNULL(f);
   CZ_REQUIRE_NONNULL(m);
   CZ_CHECK(lg_check(f));
+  if (f->nfe > 0)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: absorbed fixed effects are not supported for logit "
+                   "(the incidental-parameter problem biases the slopes); "
+                   "add the factor as a categorical term instead",
+                   WHO);
   int type = 0;
   CZ_CHECK(lg_vcov_type(m, f, &type));
   if (!(m->l2 >= 0) || !isfinite(m->l2))
@@ -824,10 +841,11 @@ int cz_logit_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
   if (dropped == NULL || names == NULL)
     goto done;
   size_t k = 0;
-  rc = lg_rank(f, m, dropped, &k);
+  double rtol = 0;
+  rc = lg_rank(f, m, dropped, &k, &rtol);
   if (rc != CAUSAL_OK)
     goto done;
-  rc = lg_dropped_text(r, f, dropped, m->rank == CAUSAL_RANK_ERROR);
+  rc = lg_dropped_text(r, f, dropped, k, rtol, m->rank == CAUSAL_RANK_ERROR);
   if (rc != CAUSAL_OK)
     goto done;
   rc = lg_alloc(&L, f->n, k);
@@ -892,6 +910,13 @@ int cz_logit_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
   if (V == NULL)
     goto done;
   const char *label = NULL;
+  if (f->ncluster_dims > 0 && type != CAUSAL_VCOV_CR0 &&
+      type != CAUSAL_VCOV_CR1) {
+    rc = causal_result_add_warning(
+        r, "cluster columns are ignored by the chosen non-cluster vcov");
+    if (rc != CAUSAL_OK)
+      goto done;
+  }
   rc = lg_vcov(&L, f, m, type, V, &label);
   if (rc != CAUSAL_OK)
     goto done;

@@ -658,6 +658,103 @@ static void test_bad_input(void **state) {
   assert_status(fit_status(&f, &m), CAUSAL_ERANGE);
 }
 
+/* ---- end to end through causal_regress_fit ------------------------------ */
+
+/* lalonde.csv read by the CSV module, race as a categorical term, weights,
+ * offset and clusters from dataset columns: the R case "lalonde_woff". */
+static causal_dataset *lalonde_ds(void) {
+  causal_dataset *ds = NULL;
+  assert_ok(causal_csv_read_file(&ds, cz_test_path("../data/lalonde.csv"),
+                                 NULL));
+  size_t n = causal_dataset_nrows(ds), ca;
+  assert_int_equal(n, 614);
+  assert_ok(causal_dataset_col_index(ds, "age", &ca));
+  double *age = malloc(n * sizeof(double)), *w = malloc(n * sizeof(double));
+  assert_ok(causal_dataset_col_to_f64(ds, ca, age, n));
+  for (size_t i = 0; i < n; i++) {
+    w[i] = 0.5 + (double)((i + 1) % 7) / 3; /* as the R script */
+    age[i] = 0.02 * (age[i] - 25);
+  }
+  assert_ok(causal_dataset_add_f64(ds, "w", w, NULL, n, CAUSAL_COPY));
+  assert_ok(causal_dataset_add_f64(ds, "off", age, NULL, n, CAUSAL_COPY));
+  free(age);
+  free(w);
+  return ds;
+}
+
+static causal_regress *lalonde_spec(void) {
+  causal_regress *m = NULL;
+  assert_ok(causal_regress_new(&m, CAUSAL_REGRESS_LOGIT));
+  assert_ok(causal_regress_set_outcome(m, "treat"));
+  const char *terms[] = {"age",     "educ",     "race", "married",
+                         "nodegree", "re74",    "re75"};
+  for (size_t j = 0; j < 7; j++)
+    assert_ok(causal_regress_add_term(m, terms[j]));
+  assert_ok(causal_regress_set_reference(m, "race", "black"));
+  return m;
+}
+
+static void test_end_to_end(void **state) {
+  (void)state;
+  reftab t;
+  ref_load(&t, "data/logit_reference.csv");
+  causal_dataset *ds = lalonde_ds();
+  causal_regress *m = lalonde_spec();
+  assert_ok(causal_regress_set_weights(m, "w"));
+  assert_ok(causal_regress_set_offset(m, "off"));
+  assert_ok(causal_regress_add_cluster(m, "educ"));
+  assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_KEEP_FITTED, 1));
+  causal_result *r = NULL;
+  assert_ok(causal_regress_fit(&r, m, ds));
+  assert_string_equal(causal_result_kind(r), "logit");
+  check_coef(r, &t, "lalonde_woff", 1e-9);
+  check_vcov(r, &t, "lalonde_woff", "vcov_CR1", 1e-8); /* the default */
+  const char *s;
+  assert_ok(causal_result_get_string(r, "vcov_type", &s));
+  assert_string_equal(s, "CR1");
+  assert_string_equal(causal_result_dimname(r, "coef", 0, 3), "race[hispan]");
+  assert_true(scalar(r, "nobs") == 614);
+  assert_true(scalar(r, "n_clusters") > 10);
+  assert_close(scalar(r, "null_deviance"),
+               ref_get(&t, "lalonde_woff", "null_deviance", 0, 0), 1e-12);
+  const double *fit;
+  size_t nf;
+  assert_ok(causal_result_get_vector(r, "fitted", &fit, &nf));
+  assert_int_equal(nf, 614);
+  assert_close(fit[100], ref_get(&t, "lalonde_woff", "fitted", 101, 0),
+               1e-9);
+  causal_result_free(r);
+
+  /* HC3 via the option setter; L2 and MAXITER through the spec */
+  assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_VCOV, CAUSAL_VCOV_HC3));
+  assert_ok(causal_regress_fit(&r, m, ds));
+  check_vcov(r, &t, "lalonde_woff", "vcov_HC3", 1e-8);
+  assert_int_equal(causal_result_nwarnings(r), 1); /* clusters ignored */
+  causal_result_free(r);
+  assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_MAXITER, 1));
+  assert_status(causal_regress_fit(&r, m, ds), CAUSAL_ENOCONV);
+  assert_null(r);
+  assert_error_mentions("1 iterations");
+  causal_regress_free(m);
+
+  /* a dummy separating y: named by its design column */
+  m = lalonde_spec();
+  size_t ct;
+  assert_ok(causal_dataset_col_index(ds, "treat", &ct));
+  double *sep = malloc(614 * sizeof(double));
+  assert_ok(causal_dataset_col_to_f64(ds, ct, sep, 614));
+  for (size_t i = 0; i < 614; i++)
+    sep[i] = sep[i] == 1 && i % 3 == 0; /* implies treat = 1 */
+  assert_ok(causal_dataset_add_f64(ds, "flag", sep, NULL, 614, CAUSAL_COPY));
+  free(sep);
+  assert_ok(causal_regress_add_term(m, "flag"));
+  assert_status(causal_regress_fit(&r, m, ds), CAUSAL_ESEPARATION);
+  assert_error_mentions("quasi-complete separation: 'flag' perfectly");
+  causal_regress_free(m);
+  causal_dataset_free(ds);
+  free(t.r);
+}
+
 /* ---- out of memory ---------------------------------------------------------- */
 
 typedef struct oom_arg {
@@ -702,7 +799,8 @@ int main(void) {
       cmocka_unit_test(test_statsmodels), cmocka_unit_test(test_l2_scipy),
       cmocka_unit_test(test_separation),  cmocka_unit_test(test_separation_l2),
       cmocka_unit_test(test_rank),        cmocka_unit_test(test_noconv),
-      cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_oom),
+      cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_end_to_end),
+      cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
