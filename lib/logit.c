@@ -62,6 +62,7 @@ typedef struct lg {
   double *beta, *bnew, *delta, *g, *H; /* k, k, k, k, k x k */
   double *eta, *enew, *wt, *tmp;       /* n each */
   double *colmax;    /* k: max |x_ij| */
+  double *hs;        /* k: power-of-two equilibration of H */
   double *kblock, *nblock; /* the allocations (beta/bnew, eta/enew swap) */
   cz_ws ws;
   double gmax;       /* max |gradient| at the last Newton direction */
@@ -95,6 +96,38 @@ static double lg_penalty(const lg *L, const double *b) {
   return s;
 }
 
+/* Factor H (in L->H, + diag(pen) added here) as S H S = R'R with S the
+ * power-of-two diagonal that brings diag(S H S) near 1. Equilibration
+ * makes the factorization independent of the units of the columns
+ * (lalonde's dollar incomes next to dummies), and powers of two make it
+ * exact. */
+static int lg_factor(lg *L, const char *what) {
+  size_t k = L->k;
+  for (size_t j = 0; j < k; j++) {
+    L->H[j + j * k] += L->pen[j];
+    double d = L->H[j + j * k];
+    int e = 0;
+    if (d > 0 && isfinite(d))
+      (void)frexp(sqrt(d), &e);
+    L->hs[j] = ldexp(1.0, -e);
+  }
+  for (size_t j = 0; j < k; j++)
+    for (size_t i = 0; i < k; i++)
+      L->H[i + j * k] *= L->hs[i] * L->hs[j];
+  return cz_chol(WHO, what, cz_mat_dense(L->H, k, k));
+}
+
+/* v <- H^{-1} v with the factor from lg_factor. */
+static int lg_solve(lg *L, double *v) {
+  for (size_t j = 0; j < L->k; j++)
+    v[j] *= L->hs[j];
+  CZ_CHECK(cz_chol_solve(WHO, cz_cmat_dense(L->H, L->k, L->k),
+                         cz_mat_dense(v, L->k, 1)));
+  for (size_t j = 0; j < L->k; j++)
+    v[j] *= L->hs[j];
+  return CAUSAL_OK;
+}
+
 /* H = X' diag(w p (1 - p)) X + diag(pen), factored in place (Cholesky).
  * ESINGULAR if not positive definite (numerically). */
 static int lg_hessian(lg *L, const double *eta) {
@@ -103,9 +136,7 @@ static int lg_hessian(lg *L, const double *eta) {
   cz_mat H = cz_mat_dense(L->H, L->k, L->k);
   CZ_CHECK(
       cz_xtwx(WHO, cz_cmat_dense(L->X, L->n, L->k), L->wt, H, &L->ws));
-  for (size_t j = 0; j < L->k; j++)
-    L->H[j + j * L->k] += L->pen[j];
-  return cz_chol(WHO, "the Fisher information", H);
+  return lg_factor(L, "the Fisher information");
 }
 
 /* Newton direction at b (with eta = X b + offset): gradient of the
@@ -123,8 +154,7 @@ static int lg_newton(lg *L, const double *b, const double *eta) {
   }
   CZ_CHECK(lg_hessian(L, eta));
   memcpy(L->delta, L->g, L->k * sizeof(double));
-  return cz_chol_solve(WHO, cz_cmat_dense(L->H, L->k, L->k),
-                       cz_mat_dense(L->delta, L->k, 1));
+  return lg_solve(L, L->delta);
 }
 
 /* glm's start: mu = (w y + 1/2) / (w + 1), then one weighted least-squares
@@ -146,12 +176,9 @@ static int lg_start(lg *L, double *dev0) {
   cz_mat H = cz_mat_dense(L->H, L->k, L->k);
   CZ_CHECK(
       cz_xtwx(WHO, cz_cmat_dense(L->X, L->n, L->k), L->wt, H, &L->ws));
-  for (size_t j = 0; j < L->k; j++)
-    L->H[j + j * L->k] += L->pen[j];
-  CZ_CHECK(cz_chol(WHO, "the initial weighted cross-product", H));
+  CZ_CHECK(lg_factor(L, "the initial weighted cross-product"));
   CZ_CHECK(cz_xty(WHO, cz_cmat_dense(L->X, L->n, L->k), L->tmp, L->beta));
-  CZ_CHECK(cz_chol_solve(WHO, cz_cmat_dense(L->H, L->k, L->k),
-                         cz_mat_dense(L->beta, L->k, 1)));
+  CZ_CHECK(lg_solve(L, L->beta));
   return lg_linpred(L, L->beta, L->eta);
 }
 
@@ -566,6 +593,9 @@ static int lg_vcov(lg *L, const cz_frame *f, const causal_regress *m, int type,
   /* Final gradient (for max_abs_gradient) and Cholesky of the information. */
   CZ_CHECK(lg_newton(L, L->beta, L->eta));
   CZ_CHECK(cz_chol_inverse(WHO, H));
+  for (size_t j = 0; j < L->k; j++)
+    for (size_t i = 0; i < L->k; i++)
+      L->H[i + j * L->k] *= L->hs[i] * L->hs[j];
   memcpy(V, L->H, L->k * L->k * sizeof(double));
   if (type == CAUSAL_VCOV_CLASSICAL) {
     *label = "classical";
@@ -802,7 +832,8 @@ static int lg_alloc(lg *L, size_t n, size_t k) {
   L->g = L->delta + k;
   L->pen = L->g + k;
   L->colmax = L->pen + k;
-  L->H = L->colmax + k; /* k x k; two spare k-vectors follow */
+  L->H = L->colmax + k; /* k x k */
+  L->hs = L->H + kk;
   L->enew = L->eta + n;
   L->wt = L->enew + n;
   L->tmp = L->wt + n;
