@@ -17,10 +17,11 @@
 #define LG_MAXITER_DEFAULT 25 /* glm.control(maxit = 25) */
 #define LG_TOL_DEFAULT 1e-8   /* glm.control(epsilon = 1e-8) */
 #define LG_MAXHALF 40         /* step halvings before giving up a step */
-#define LG_POST 50            /* Newton steps after the main loop (polish /
-                                 separation probe) */
-#define LG_SEP_HITS 3         /* consecutive separating directions needed */
-#define LG_VAR_MIN 1e-290     /* floor of p(1-p) in the IRLS weights only */
+#define LG_POST                                                                \
+  50                      /* Newton steps after the main loop (polish /        \
+                             separation probe) */
+#define LG_SEP_HITS 3     /* consecutive separating directions needed */
+#define LG_VAR_MIN 1e-290 /* floor of p(1-p) in the IRLS weights only */
 
 /* ---- numerically stable scalar pieces ---------------------------------- */
 
@@ -55,17 +56,17 @@ static double lg_unit_dev(double y, double eta) {
 
 typedef struct lg {
   cz_alloc a;
-  size_t n, k;       /* rows, kept coefficients */
+  size_t n, k; /* rows, kept coefficients */
   const double *y, *w, *off;
-  double *X;         /* n x k kept columns */
-  double *pen;       /* k: lambda, or 0 for the intercept */
+  double *X;                           /* n x k kept columns */
+  double *pen;                         /* k: lambda, or 0 for the intercept */
   double *beta, *bnew, *delta, *g, *H; /* k, k, k, k, k x k */
   double *eta, *enew, *wt, *tmp;       /* n each */
-  double *colmax;    /* k: max |x_ij| */
-  double *hs;        /* k: power-of-two equilibration of H */
+  double *colmax;                      /* k: max |x_ij| */
+  double *hs;                          /* k: power-of-two equilibration of H */
   double *kblock, *nblock; /* the allocations (beta/bnew, eta/enew swap) */
   cz_ws ws;
-  double gmax;       /* max |gradient| at the last Newton direction */
+  double gmax; /* max |gradient| at the last Newton direction */
 } lg;
 
 static double lg_w(const lg *L, size_t i) {
@@ -74,8 +75,8 @@ static double lg_w(const lg *L, size_t i) {
 
 /* eta = X b + offset */
 static int lg_linpred(lg *L, const double *b, double *eta) {
-  CZ_CHECK(cz_gemv(WHO, false, 1.0, cz_cmat_dense(L->X, L->n, L->k), b, 0.0,
-                   eta));
+  CZ_CHECK(
+      cz_gemv(WHO, false, 1.0, cz_cmat_dense(L->X, L->n, L->k), b, 0.0, eta));
   if (L->off != NULL)
     for (size_t i = 0; i < L->n; i++)
       eta[i] += L->off[i];
@@ -134,8 +135,7 @@ static int lg_hessian(lg *L, const double *eta) {
   for (size_t i = 0; i < L->n; i++)
     L->wt[i] = lg_w(L, i) * lg_var(eta[i]);
   cz_mat H = cz_mat_dense(L->H, L->k, L->k);
-  CZ_CHECK(
-      cz_xtwx(WHO, cz_cmat_dense(L->X, L->n, L->k), L->wt, H, &L->ws));
+  CZ_CHECK(cz_xtwx(WHO, cz_cmat_dense(L->X, L->n, L->k), L->wt, H, &L->ws));
   return lg_factor(L, "the Fisher information");
 }
 
@@ -169,13 +169,11 @@ static int lg_start(lg *L, double *dev0) {
     L->wt[i] = w * v;
     /* X' W z with z = e - offset + (y - mu) / v, so W z = w v (e - off)
      * + w (y - mu). */
-    L->tmp[i] = L->wt[i] * (e - (L->off ? L->off[i] : 0)) +
-                w * (L->y[i] - mu);
+    L->tmp[i] = L->wt[i] * (e - (L->off ? L->off[i] : 0)) + w * (L->y[i] - mu);
   }
   *dev0 = d0;
   cz_mat H = cz_mat_dense(L->H, L->k, L->k);
-  CZ_CHECK(
-      cz_xtwx(WHO, cz_cmat_dense(L->X, L->n, L->k), L->wt, H, &L->ws));
+  CZ_CHECK(cz_xtwx(WHO, cz_cmat_dense(L->X, L->n, L->k), L->wt, H, &L->ws));
   CZ_CHECK(lg_factor(L, "the initial weighted cross-product"));
   CZ_CHECK(cz_xty(WHO, cz_cmat_dense(L->X, L->n, L->k), L->tmp, L->beta));
   CZ_CHECK(lg_solve(L, L->beta));
@@ -280,8 +278,8 @@ static int lg_sep_prune(lg *L, const double *d, lg_sep *s, int icpt,
        * direction separates completely iff it orders the two classes. */
       double ic = e[icpt];
       e[icpt] = 0;
-      CZ_CHECK(cz_gemv(WHO, false, 1.0, cz_cmat_dense(L->X, L->n, L->k), e,
-                       0.0, L->tmp));
+      CZ_CHECK(cz_gemv(WHO, false, 1.0, cz_cmat_dense(L->X, L->n, L->k), e, 0.0,
+                       L->tmp));
       double lo = INFINITY, hi = -INFINITY;
       for (size_t i = 0; i < L->n; i++) {
         if (L->y[i] > 0.5)
@@ -324,7 +322,8 @@ static int lg_sep_fail(lg *L, const double *d, const lg_sep *s,
       int m = snprintf(list + len, sizeof list - len, "%s'%s'",
                        shown ? ", " : "", names[j]);
       if (m > 0)
-        len += (size_t)m < sizeof list - len ? (size_t)m : sizeof list - len - 1;
+        len +=
+            (size_t)m < sizeof list - len ? (size_t)m : sizeof list - len - 1;
       shown++;
     } else {
       more++;
@@ -345,8 +344,7 @@ static int lg_sep_fail(lg *L, const double *d, const lg_sep *s,
                  "%zu rows, y = 0 for %zu rows, %zu rows tied); the "
                  "maximum-likelihood estimate does not exist (drop or "
                  "recode the variable, or set CAUSAL_REGRESS_L2 > 0)",
-                 WHO, kind, list, extra,
-                 has_icpt ? " (and the intercept)" : "",
+                 WHO, kind, list, extra, has_icpt ? " (and the intercept)" : "",
                  (shown + more == 1 && !has_icpt) ? "s" : "", s->npos, s->nneg,
                  s->nties);
 }
@@ -355,7 +353,7 @@ static int lg_sep_fail(lg *L, const double *d, const lg_sep *s,
 
 typedef struct lg_fit {
   int iter, converged, separated, polished;
-  double crit;   /* last relative change of the penalized deviance */
+  double crit; /* last relative change of the penalized deviance */
   double pdev, dev;
   lg_sep sep;
   const double *sepdir;
@@ -520,9 +518,8 @@ static int lg_check(const cz_frame *f) {
         return cz_fail(CAUSAL_ENONFINITE, "%s: weight at row %zu is %s", WHO,
                        lg_row(f, i), isnan(w) ? "NaN" : "infinite");
       if (w < 0)
-        return cz_fail(CAUSAL_ERANGE,
-                       "%s: weight at row %zu is negative (%g)", WHO,
-                       lg_row(f, i), w);
+        return cz_fail(CAUSAL_ERANGE, "%s: weight at row %zu is negative (%g)",
+                       WHO, lg_row(f, i), w);
     }
     if (f->offset != NULL && !isfinite(f->offset[i]))
       return cz_fail(CAUSAL_ENONFINITE, "%s: offset at row %zu is %s", WHO,
@@ -536,8 +533,8 @@ static int lg_check(const cz_frame *f) {
   for (size_t j = 0; j < f->k; j++)
     for (size_t i = 0; i < f->n; i++)
       if (!isfinite(f->X[i + j * f->n]))
-        return cz_fail(CAUSAL_ENONFINITE, "%s: term '%s' at row %zu is %s",
-                       WHO, f->xnames[j], lg_row(f, i),
+        return cz_fail(CAUSAL_ENONFINITE, "%s: term '%s' at row %zu is %s", WHO,
+                       f->xnames[j], lg_row(f, i),
                        isnan(f->X[i + j * f->n]) ? "NaN" : "infinite");
   if (n1 == 0 || n1 == f->n || !(sw1 > 0) || !(sw0 > 0))
     return cz_fail(CAUSAL_EINVAL,
@@ -553,10 +550,10 @@ static int lg_check(const cz_frame *f) {
   return CAUSAL_OK;
 }
 
-/* ---- covariance ------------------------------------------------------------ */
+/* ---- covariance ------------------------------------------------------------
+ */
 
-static int lg_vcov_type(const causal_regress *m, const cz_frame *f,
-                        int *type) {
+static int lg_vcov_type(const causal_regress *m, const cz_frame *f, int *type) {
   int t = (int)m->vcov;
   if (t == 0)
     t = f->ncluster_dims > 0 ? CAUSAL_VCOV_CR1 : CAUSAL_VCOV_CLASSICAL;
@@ -565,14 +562,12 @@ static int lg_vcov_type(const causal_regress *m, const cz_frame *f,
                    "%s: vcov CR2 (Bell-McCaffrey) is not available for logit; "
                    "use CR0 or CR1",
                    WHO);
-  if (m->ssc != 0 &&
-      (m->ssc < CAUSAL_SSC_R || m->ssc > CAUSAL_SSC_FIXEST))
-    return cz_fail(CAUSAL_ERANGE, "%s: unknown small-sample convention %d",
-                   WHO, (int)m->ssc);
+  if (m->ssc != 0 && (m->ssc < CAUSAL_SSC_R || m->ssc > CAUSAL_SSC_FIXEST))
+    return cz_fail(CAUSAL_ERANGE, "%s: unknown small-sample convention %d", WHO,
+                   (int)m->ssc);
   if (t < CAUSAL_VCOV_CLASSICAL || t > CAUSAL_VCOV_CR2)
     return cz_fail(CAUSAL_ERANGE, "%s: unknown vcov type %d", WHO, t);
-  if ((t == CAUSAL_VCOV_CR0 || t == CAUSAL_VCOV_CR1) &&
-      f->ncluster_dims == 0)
+  if ((t == CAUSAL_VCOV_CR0 || t == CAUSAL_VCOV_CR1) && f->ncluster_dims == 0)
     return cz_fail(CAUSAL_EINVAL,
                    "%s: vcov %s needs a cluster column "
                    "(causal_regress_add_cluster)",
@@ -665,8 +660,8 @@ static int lg_results(causal_result *r, lg *L, const cz_frame *f,
     lo[j] = est[j] - crit * se[j];
     hi[j] = est[j] + crit * se[j];
   }
-  int rc = causal_result_set_table(r, "coef", names, k, est, se, zs, pv, lo,
-                                   hi);
+  int rc =
+      causal_result_set_table(r, "coef", names, k, est, se, zs, pv, lo, hi);
   cz_result_free_values(r, tab);
   CZ_CHECK(rc);
   CZ_CHECK(causal_result_set_matrix(r, "vcov", V, k, k, names, names));
@@ -689,8 +684,8 @@ static int lg_results(causal_result *r, lg *L, const cz_frame *f,
   CZ_CHECK(causal_result_set_scalar(r, "null_deviance", null_dev));
   CZ_CHECK(causal_result_set_scalar(r, "loglik", loglik));
   CZ_CHECK(causal_result_set_scalar(r, "aic", F->dev + 2.0 * (double)k));
-  CZ_CHECK(causal_result_set_scalar(
-      r, "bic", F->dev + log((double)L->n) * (double)k));
+  CZ_CHECK(causal_result_set_scalar(r, "bic",
+                                    F->dev + log((double)L->n) * (double)k));
   CZ_CHECK(causal_result_set_scalar(r, "df_residual", (double)(L->n - k)));
   CZ_CHECK(causal_result_set_scalar(r, "df_null",
                                     (double)(L->n - (m->intercept ? 1 : 0))));
@@ -742,8 +737,8 @@ static int lg_rank(const cz_frame *f, const causal_regress *m, bool *dropped,
   cz_ws ws;
   cz_qr_init(&qr, &a);
   cz_ws_init(&ws, &a);
-  int rc = cz_qr_factor(WHO, &qr, cz_cmat_dense(Xw, f->n, f->k),
-                        m->rank_tol, &ws);
+  int rc =
+      cz_qr_factor(WHO, &qr, cz_cmat_dense(Xw, f->n, f->k), m->rank_tol, &ws);
   if (rc == CAUSAL_OK) {
     *kept = 0;
     *tol_used = qr.tol;
@@ -806,7 +801,8 @@ static int lg_dropped_text(causal_result *r, const cz_frame *f,
   return rc;
 }
 
-/* ---- entry ---------------------------------------------------------------- */
+/* ---- entry ----------------------------------------------------------------
+ */
 
 static void lg_free(lg *L) {
   cz_free(&L->a, L->X);
@@ -856,8 +852,9 @@ int cz_logit_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
   if (!(m->l2 >= 0) || !isfinite(m->l2))
     return cz_fail(CAUSAL_ERANGE, "%s: L2 penalty %g must be finite and >= 0",
                    WHO, m->l2);
-  int maxiter = m->maxiter > 0 ? (int)(m->maxiter < 100000 ? m->maxiter : 100000)
-                               : LG_MAXITER_DEFAULT;
+  int maxiter = m->maxiter > 0
+                    ? (int)(m->maxiter < 100000 ? m->maxiter : 100000)
+                    : LG_MAXITER_DEFAULT;
   double tol = m->tol > 0 ? m->tol : LG_TOL_DEFAULT;
 
   cz_alloc a = f->alloc;

@@ -92,8 +92,7 @@ static void design_load(design *d, const char *name) {
 }
 
 /* A frame viewing the design (nothing owned; never cz_frame_free'd). */
-static cz_frame frame_of(const design *d, int use_w, int use_off,
-                         int use_cl) {
+static cz_frame frame_of(const design *d, int use_w, int use_off, int use_cl) {
   cz_frame f;
   memset(&f, 0, sizeof f);
   f.alloc = cz_alloc_current();
@@ -123,7 +122,8 @@ static causal_regress spec_default(void) {
   return m;
 }
 
-/* ---- reference values ------------------------------------------------------ */
+/* ---- reference values ------------------------------------------------------
+ */
 
 typedef struct refrow {
   char case_[40], q[40];
@@ -186,8 +186,8 @@ static void check_vcov(const causal_result *r, const reftab *t, const char *c,
       double sc = sqrt(ref_get(t, c, q, (int)i + 1, (int)i + 1) *
                        ref_get(t, c, q, (int)j + 1, (int)j + 1));
       if (fabs(V[i + j * nr] - e) > tol * sc)
-        fail_msg("%s %s[%zu,%zu] = %.17g, expected %.17g (scaled err %.3g)",
-                 c, q, i + 1, j + 1, V[i + j * nr], e,
+        fail_msg("%s %s[%zu,%zu] = %.17g, expected %.17g (scaled err %.3g)", c,
+                 q, i + 1, j + 1, V[i + j * nr], e,
                  fabs(V[i + j * nr] - e) / sc);
     }
 }
@@ -221,16 +221,17 @@ static int fit_status(const cz_frame *f, const causal_regress *m) {
   return rc;
 }
 
-/* ---- R glm / sandwich ------------------------------------------------------ */
+/* ---- R glm / sandwich ------------------------------------------------------
+ */
 
 static const struct {
   const char *data, *case_;
   int w, off;
-} r_cases[] = {{"lalonde", "lalonde", 0, 0},   {"lalonde", "lalonde_w", 1, 0},
-               {"lalonde", "lalonde_off", 0, 1},
-               {"lalonde", "lalonde_woff", 1, 1},
-               {"lalonde", "lalonde_iw", 2, 0},
-               {"swiss", "swiss", 0, 0},       {"affairs", "affairs", 0, 0}};
+} r_cases[] = {
+    {"lalonde", "lalonde", 0, 0},     {"lalonde", "lalonde_w", 1, 0},
+    {"lalonde", "lalonde_off", 0, 1}, {"lalonde", "lalonde_woff", 1, 1},
+    {"lalonde", "lalonde_iw", 2, 0},  {"swiss", "swiss", 0, 0},
+    {"affairs", "affairs", 0, 0}};
 
 static const struct {
   int type;
@@ -361,8 +362,7 @@ static void test_statsmodels(void **state) {
       causal_result *r = fit_ok(&f, &m);
       check_coef(r, &t, cs, 1e-10); /* agreement seen: < 1e-11 */
       check_vcov(r, &t, cs, qs[v], 1e-10);
-      assert_close(scalar(r, "loglik"), ref_get(&t, cs, "loglik", 0, 0),
-                   1e-12);
+      assert_close(scalar(r, "loglik"), ref_get(&t, cs, "loglik", 0, 0), 1e-12);
       /* statsmodels fits the null model with its own looser optimizer
        * (llnull is off by ~1e-10 on lalonde, where the closed form
        * agrees with libcausal and R to 2e-14). */
@@ -409,7 +409,8 @@ static void test_l2_scipy(void **state) {
   free(t.r);
 }
 
-/* ---- synthetic data: separation ------------------------------------------- */
+/* ---- synthetic data: separation -------------------------------------------
+ */
 
 typedef struct syn {
   size_t n, k;
@@ -536,7 +537,8 @@ static void test_separation_l2(void **state) {
   }
 }
 
-/* ---- rank, convergence, input errors ---------------------------------------- */
+/* ---- rank, convergence, input errors ----------------------------------------
+ */
 
 static void test_rank(void **state) {
   (void)state;
@@ -663,8 +665,8 @@ static void test_bad_input(void **state) {
  * offset and clusters from dataset columns: the R case "lalonde_woff". */
 static causal_dataset *lalonde_ds(void) {
   causal_dataset *ds = NULL;
-  assert_ok(causal_csv_read_file(&ds, cz_test_path("../data/lalonde.csv"),
-                                 NULL));
+  assert_ok(
+      causal_csv_read_file(&ds, cz_test_path("../data/lalonde.csv"), NULL));
   size_t n = causal_dataset_nrows(ds), ca;
   assert_int_equal(n, 614);
   assert_ok(causal_dataset_col_index(ds, "age", &ca));
@@ -685,8 +687,8 @@ static causal_regress *lalonde_spec(void) {
   causal_regress *m = NULL;
   assert_ok(causal_regress_new(&m, CAUSAL_REGRESS_LOGIT));
   assert_ok(causal_regress_set_outcome(m, "treat"));
-  const char *terms[] = {"age",     "educ",     "race", "married",
-                         "nodegree", "re74",    "re75"};
+  const char *terms[] = {"age",      "educ", "race", "married",
+                         "nodegree", "re74", "re75"};
   for (size_t j = 0; j < 7; j++)
     assert_ok(causal_regress_add_term(m, terms[j]));
   assert_ok(causal_regress_set_reference(m, "race", "black"));
@@ -720,8 +722,7 @@ static void test_end_to_end(void **state) {
   size_t nf;
   assert_ok(causal_result_get_vector(r, "fitted", &fit, &nf));
   assert_int_equal(nf, 614);
-  assert_close(fit[100], ref_get(&t, "lalonde_woff", "fitted", 101, 0),
-               1e-9);
+  assert_close(fit[100], ref_get(&t, "lalonde_woff", "fitted", 101, 0), 1e-9);
   causal_result_free(r);
 
   /* HC3 via the option setter; L2 and MAXITER through the spec */
@@ -754,7 +755,8 @@ static void test_end_to_end(void **state) {
   free(t.r);
 }
 
-/* ---- out of memory ---------------------------------------------------------- */
+/* ---- out of memory ----------------------------------------------------------
+ */
 
 typedef struct oom_arg {
   design *d;
