@@ -898,7 +898,7 @@ typedef struct ols_ws {
 
 static void ols_release(ols_ws *o, size_t nfe) {
   const cz_alloc *a = o->a;
-  double *bufs[] = {o->y,    o->X,     o->w,   o->yw,  o->Xw,
+  double *bufs[] = {o->y,    o->X,     o->w,   o->yw, /* Xw aliases X */
                     o->sw,   o->beta,  o->resid, o->cov, o->bread,
                     o->X1,   o->V,     o->dfc};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)

@@ -185,12 +185,12 @@ static int cluster_sort(vscratch *s, const int32_t *cl, size_t n, size_t G) {
  * Moore–Penrose inverse square root, f(l) = -1 / l, as clubSandwich and
  * estimatr do. */
 typedef struct cr2_block {
-  double *Xg, *P, *Vk, *lam, *f, *t1, *t2;
+  double *Xg, *P, *Ak, *Vk, *lam, *f, *t1, *t2;
 } cr2_block;
 
 static int cr2_block_alloc(vscratch *s, cr2_block *b, size_t ng_max, size_t k,
                            size_t m) {
-  size_t need = 2 * ng_max * k + k * k + 2 * k + 2 * k * (m > 1 ? m : 1);
+  size_t need = 2 * ng_max * k + 2 * k * k + 2 * k + 2 * k * (m > 1 ? m : 1);
   double *p = cz_malloc(s->a, need * sizeof *p);
   cz_free(s->a, s->buf);
   s->buf = p;
@@ -198,7 +198,8 @@ static int cr2_block_alloc(vscratch *s, cr2_block *b, size_t ng_max, size_t k,
     return CAUSAL_ENOMEM;
   b->Xg = p;
   b->P = b->Xg + ng_max * k;
-  b->Vk = b->P + ng_max * k;
+  b->Ak = b->P + ng_max * k;
+  b->Vk = b->Ak + k * k;
   b->lam = b->Vk + k * k;
   b->f = b->lam + k;
   b->t1 = b->f + k;
@@ -217,9 +218,9 @@ static int cr2_prepare(vscratch *s, const cz_vcov_in *in, cr2_block *b,
   CZ_CHECK(cz_gemm(fn, false, true, 1.0, cz_cmat_dense(b->Xg, ng, k),
                    cz_cmat_dense(s->R, k, k), 0.0, cz_mat_dense(b->P, ng, k)));
   CZ_CHECK(cz_xtx(fn, cz_cmat_dense(b->P, ng, k), 1.0, 0.0,
-                  cz_mat_dense(b->Vk, k, k)));
+                  cz_mat_dense(b->Ak, k, k)));
   cz_mat vk = cz_mat_dense(b->Vk, k, k);
-  CZ_CHECK(cz_syev(fn, vk, b->lam, &vk, &s->ws));
+  CZ_CHECK(cz_syev(fn, cz_mat_dense(b->Ak, k, k), b->lam, &vk, &s->ws));
   for (size_t j = 0; j < k; j++) {
     double l = b->lam[j], r = 1.0 - l;
     if (l < 1e-14)
