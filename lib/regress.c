@@ -1572,8 +1572,7 @@ int causal_regress_wald(causal_result **out, const causal_result *fit,
 }
 
 /* ======================================================================
- * TEMPORARY (integrator: delete this block when merging wt/logit, wt/iv
- * and wt/hdfe). Weak placeholders so this branch links on its own; the
+ * TEMPORARY (integrator: delete this block when merging wt/iv). Weak placeholders so this branch links on its own; the
  * real definitions in logit.c, iv.c and hdfe.c override them in the
  * shared library. Do not ship: in a static archive a weak definition here
  * would stop the linker from pulling those objects in.
@@ -1583,32 +1582,10 @@ int causal_regress_wald(causal_result **out, const causal_result *fit,
 #else
 #define CZ_WEAK
 #endif
-CZ_WEAK int cz_logit_fit(causal_result *r, const cz_frame *f,
-                         const causal_regress *m) {
-  (void)r, (void)f, (void)m;
-  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: CAUSAL_REGRESS_LOGIT is "
-                                "not available in this build");
-}
 CZ_WEAK int cz_iv_fit(causal_result *r, const cz_frame *f,
                       const causal_regress *m) {
   (void)r, (void)f, (void)m;
   return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: CAUSAL_REGRESS_IV is "
                                 "not available in this build");
 }
-CZ_WEAK int cz_hdfe_singletons(const cz_alloc *a, int32_t *const *fe,
-                               const size_t *levels, size_t nfe, size_t n,
-                               uint8_t *keep, size_t *n_removed) {
-  (void)a, (void)fe, (void)levels, (void)nfe, (void)n, (void)keep,
-      (void)n_removed;
-  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: absorbed fixed effects "
-                                "are not available in this build");
-}
-CZ_WEAK int cz_hdfe_demean(const cz_alloc *a, int32_t *const *fe,
-                           const size_t *levels, size_t nfe, size_t n,
-                           const double *w, double *A, size_t ncol, double tol,
-                           int maxiter, int *iterations, size_t *dof_fe) {
-  (void)a, (void)fe, (void)levels, (void)nfe, (void)n, (void)w, (void)A,
-      (void)ncol, (void)tol, (void)maxiter, (void)iterations, (void)dof_fe;
-  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: absorbed fixed effects "
-                                "are not available in this build");
-}
+
