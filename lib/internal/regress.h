@@ -71,9 +71,36 @@ typedef struct cz_frame {
   size_t n_used_cols;
 } cz_frame;
 
+/* Frame rules (lib/regress.c, docs/methods/ols.md):
+ * - X is the exogenous design; it has the "(Intercept)" column when the
+ *   spec has an intercept and NO absorb columns. With absorb columns the
+ *   intercept is left out (the fixed effects span it) and categorical terms
+ *   keep treatment contrasts. Xe and Z never have an intercept (their
+ *   categorical terms use treatment contrasts too).
+ * - Listwise deletion over every used column (outcome, design columns,
+ *   weights, offset, cluster and absorb columns); zero-weight rows are
+ *   dropped too. n_dropped counts both; dropped_by_col[j] is the number of
+ *   missing values of used_cols[j] over the whole dataset (as the design).
+ * - +-Inf in the outcome, offset or a design column among the kept rows is
+ *   CAUSAL_ENONFINITE naming column and row; negative weights CAUSAL_ERANGE,
+ *   infinite weights CAUSAL_ENONFINITE (naming the row).
+ * - Cluster and absorb columns may have any type; their values are encoded
+ *   as codes 0..G-1 in increasing value order (level order for categorical
+ *   columns), counting only levels present among the kept rows.
+ * - A categorical outcome is CAUSAL_ETYPE, except a two-level one for
+ *   LOGIT (y = level code 0/1).
+ * - IV without endogenous terms or instruments: CAUSAL_EINVAL.
+ * On failure the frame is left empty (safe to cz_frame_free again). */
 int cz_frame_build(cz_frame *f, const causal_regress *m,
                    const causal_dataset *ds);
 void cz_frame_free(cz_frame *f);
+
+/* ---- family fits (dispatched by causal_regress_fit) ----
+ * Each fills r (kind already set to "ols"/"logit"/"iv") from the frame and
+ * the spec; on failure the caller frees r. */
+int cz_ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m);
+int cz_logit_fit(causal_result *r, const cz_frame *f, const causal_regress *m);
+int cz_iv_fit(causal_result *r, const cz_frame *f, const causal_regress *m);
 
 /* ---- sandwich covariance (vcov.c) ----
  * V = c * B M B with bread B = (X'WX)^{-1} (k x k, or the appropriate
@@ -106,6 +133,10 @@ typedef struct cz_vcov_out {
 } cz_vcov_out;
 
 int cz_vcov_compute(const cz_alloc *a, const cz_vcov_in *in, cz_vcov_out *out);
+/* For CR2 cz_vcov_compute sets out->df = G - 1; the Bell–McCaffrey degrees
+ * of freedom are per coefficient: cz_vcov_bm_df fills df[0..k) for the
+ * contrasts e_j (same inputs as cz_vcov_compute, one cluster dimension). */
+int cz_vcov_bm_df(const cz_alloc *a, const cz_vcov_in *in, double *df);
 
 /* ---- absorbed fixed effects (hdfe.c) ----
  * Demean the ncol columns of A (n x ncol, column-major, in place) with
