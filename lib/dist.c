@@ -210,8 +210,9 @@ double cz_qt(double p, double df, int lower, int log_p) {
    * side; the sign is negative when the target is the lower tail. */
   double sign = t.lower ? -1.0 : 1.0, lp = t.lp, m;
   if (df == 1.0) {
-    double s = exp(lp);
-    if (lp < -700.0)
+    /* use p itself when given (1 - p is exact for p > 1/2) */
+    double s = log_p ? exp(lp) : (p <= 0.5 ? p : 1.0 - p);
+    if (lp < -708.0) /* s would be subnormal: 1/tan(pi s) = 1/(pi s) */
       m = exp(-lp - log(CZ_PI));
     else
       m = s <= 0.25 ? 1.0 / tan(CZ_PI * s) : tan(CZ_PI * (0.5 - s));
@@ -521,8 +522,11 @@ static double ds_logtail(const dspec *d, double k, int lower) {
 
 /* pred(k): cdf(k) >= target (lower target) or sf(k) <= target (upper). */
 static int ds_pred(const dspec *d, cz_ptarget t, double k) {
+  /* A relative fuzz of 64 eps (as R does) so that a tail probability
+   * equal to the target up to rounding counts as reaching it. */
   double l = ds_logtail(d, k, t.lower);
-  return t.lower ? l >= t.lp : l <= t.lp;
+  return t.lower ? l >= t.lp - 64 * DBL_EPSILON
+                 : l <= t.lp + 64 * DBL_EPSILON;
 }
 
 /* Smallest integer k in [0, kmax] with pred(k), starting near k0. */
@@ -574,13 +578,13 @@ static double cf_start(cz_ptarget t, double mu, double sd, double skew) {
 double cz_qbinom(double pr, double n, double p, int lower, int log_p) {
   if (isnan(pr) || isnan(n) || isnan(p))
     return pr + n + p;
+  cz_ptarget t = ptarget(pr, lower, log_p);
+  if (t.edge)
+    return t.edge < 0 ? 0.0 : n;
   if (n == 0.0 || p == 0.0)
     return 0.0;
   if (p == 1.0)
     return n;
-  cz_ptarget t = ptarget(pr, lower, log_p);
-  if (t.edge)
-    return t.edge < 0 ? 0.0 : n;
   double q = 1.0 - p, sd = sqrt(n * p * q);
   dspec d = {1, n, p, 0.0};
   return dsearch(&d, t, cf_start(t, n * p, sd, (q - p) / sd), n);

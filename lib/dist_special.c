@@ -246,6 +246,9 @@ static const double nQ[5] = {1.28426009614491121, 0.468238212480865118,
 double cz_pnorm(double x, int lower, int log_p) {
   if (isnan(x))
     return x;
+  if (isinf(x))
+    return (x < 0) == (lower != 0) ? (log_p ? -INFINITY : 0.0)
+                                   : (log_p ? 0.0 : 1.0);
   double y = fabs(x);
   if (y <= 0.66291) {
     double xsq = x * x, num = nA[4] * xsq, den = xsq;
@@ -471,10 +474,11 @@ double cz_gamma_inc(double a, double x, int lower, int log_p) {
         break;
     }
     double T = -a * tsum;
-    if (lower) {
-      double lp = lu + log1p(-T); /* a S = 1 - T */
+    double lp = lu + log1p(-T); /* a S = 1 - T */
+    if (lower)
       return log_p ? lp : exp(lp);
-    }
+    if (lp < -1.0) /* P small: its complement is accurate directly */
+      return log_p ? log1p(-exp(lp)) : -expm1(lp);
     double u = exp(lu);
     double qv = -expm1(lu) + u * T;
     return log_p ? log(qv) : qv;
@@ -482,16 +486,18 @@ double cz_gamma_inc(double a, double x, int lower, int log_p) {
   double ld = cz_ldpois_raw(a, x); /* log x^a e^-x / Gamma(a+1) */
   if (x < a + 1.0)
     return tail_out(ld + lgamma_series(a, x), 1, lower, log_p);
-  return tail_out(ld + log(a) - log(x) + lgamma_cf(a, x), 0, lower, log_p);
+  return tail_out(ld + log(a) + lgamma_cf(a, x), 0, lower, log_p);
 }
 
 /* ---- incomplete beta ---------------------------------------------------- */
 
 /* Continued fraction for I_x(a, b) = x^a y^b / (a B(a, b)) * cf. */
-static double lbeta_cf(double x, double a, double b) {
+static double lbeta_cf(double x, double y, double a, double b) {
   const double tiny = 1e-300;
   double qab = a + b, qap = a + 1.0, qam = a - 1.0;
-  double c = 1.0, d = 1.0 - qab * x / qap;
+  /* 1 - (a+b) x / (a+1) cancels for x near 1: use y = 1 - x there */
+  double c = 1.0,
+         d = x < 0.5 ? 1.0 - qab * x / qap : (1.0 - b + qab * y) / qap;
   if (fabs(d) < tiny)
     d = tiny;
   d = 1.0 / d;
@@ -532,7 +538,15 @@ double cz_beta_inc(double x, double y, double a, double b, int lower,
   if (y <= 0.0)
     return tail_out(0.0, 1, lower, log_p);
   int have_lower = 1;
-  if (x > (a + 1.0) / (a + b + 2.0)) {
+  /* The fraction converges for x below about its mean (a+1)/(a+b+2); when
+   * one parameter is tiny against the other it is also usable a little
+   * beyond, and then avoids the cancellation of the mirrored fraction. */
+  double xcut = (a + 1.0) / (a + b + 2.0);
+  if (a <= 1.0 && b > 1000.0 * a)
+    xcut = fmin(0.5, 4.0 * xcut);
+  else if (b <= 1.0 && a > 1000.0 * b)
+    xcut = 1.0 - fmin(0.5, 4.0 * (b + 1.0) / (a + b + 2.0));
+  if (x > xcut) {
     /* I_x(a, b) = 1 - I_y(b, a): evaluate where the fraction converges */
     double t = x;
     x = y;
@@ -544,5 +558,5 @@ double cz_beta_inc(double x, double y, double a, double b, int lower,
   }
   /* log x^a y^b / (a B(a, b)) = log dbinom_raw(a; a+b, x) + log(b/(a+b)) */
   double lfront = ldbinom_ab(a, b, x, y) + log(b / (a + b));
-  return tail_out(lfront + lbeta_cf(x, a, b), have_lower, lower, log_p);
+  return tail_out(lfront + lbeta_cf(x, y, a, b), have_lower, lower, log_p);
 }

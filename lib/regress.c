@@ -872,3 +872,743 @@ int cz_frame_build(cz_frame *f, const causal_regress *m,
     cz_frame_free(f);
   return rc;
 }
+
+/* ======================================================================
+ * OLS / WLS
+ * ====================================================================== */
+
+static const char *fitfn = "causal_regress_fit";
+
+/* Working arrays of one OLS fit (freed by ols_release). */
+typedef struct ols_ws {
+  const cz_alloc *a;
+  size_t n, k;
+  double *y, *X, *w;        /* working copies (compacted, demeaned) */
+  int32_t *cl[2];
+  size_t ncl[2];
+  int32_t **fe;
+  size_t *fe_levels;
+  double *yw, *Xw, *sw;     /* sqrt(w)-scaled */
+  double *beta, *resid, *cov, *bread, *X1, *V, *dfc;
+  size_t *kidx;
+  cz_qr qr;
+  cz_ws ws;
+  cz_buf msg;
+} ols_ws;
+
+static void ols_release(ols_ws *o, size_t nfe) {
+  const cz_alloc *a = o->a;
+  double *bufs[] = {o->y,    o->X,     o->w,   o->yw, /* Xw aliases X */
+                    o->sw,   o->beta,  o->resid, o->cov, o->bread,
+                    o->X1,   o->V,     o->dfc};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+    cz_free(a, bufs[i]);
+  cz_free(a, o->cl[0]);
+  cz_free(a, o->cl[1]);
+  if (o->fe)
+    for (size_t d = 0; d < nfe; d++)
+      cz_free(a, o->fe[d]);
+  cz_free(a, o->fe);
+  cz_free(a, o->fe_levels);
+  cz_free(a, o->kidx);
+  cz_qr_free(&o->qr);
+  cz_ws_free(&o->ws);
+  cz_buf_free(&o->msg);
+}
+
+static double *dalloc(const cz_alloc *a, size_t n1, size_t n2) {
+  size_t n;
+  if (!cz_mul_size(n1 ? n1 : 1, n2 ? n2 : 1, &n) || n > SIZE_MAX / sizeof(double)) {
+    cz_fail(CAUSAL_ENOMEM, "causal_regress_fit: %zu x %zu array overflows",
+            n1, n2);
+    return NULL;
+  }
+  return cz_malloc(a, n * sizeof(double));
+}
+
+/* Codes 0..L-1 re-encoded after rows were removed (levels left empty
+ * disappear). */
+static int recode(const cz_alloc *a, int32_t *codes, size_t n, size_t *levels) {
+  size_t L = *levels;
+  int32_t *map = cz_malloc(a, (L ? L : 1) * sizeof *map);
+  if (map == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t l = 0; l < L; l++)
+    map[l] = -1;
+  int32_t next = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (map[codes[i]] < 0)
+      map[codes[i]] = next++;
+    codes[i] = map[codes[i]];
+  }
+  cz_free(a, map);
+  *levels = (size_t)next;
+  return CAUSAL_OK;
+}
+
+/* Copy the frame into working arrays; with absorbed factors remove
+ * singletons and demean y and X. */
+static int ols_prepare(ols_ws *o, const cz_frame *f, const causal_regress *m,
+                       causal_result *r, size_t *dof_fe) {
+  const cz_alloc *a = o->a;
+  size_t n = f->n, k = f->k;
+  o->n = n;
+  o->k = k;
+  o->y = dalloc(a, n, 1);
+  o->X = dalloc(a, n, k);
+  if (o->y == NULL || o->X == NULL)
+    return CAUSAL_ENOMEM;
+  memcpy(o->y, f->y, n * sizeof *o->y);
+  memcpy(o->X, f->X, n * k * sizeof *o->X);
+  if (f->w) {
+    o->w = dalloc(a, n, 1);
+    if (o->w == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->w, f->w, n * sizeof *o->w);
+  }
+  for (size_t d = 0; d < f->ncluster_dims; d++) {
+    o->cl[d] = cz_malloc(a, n * sizeof *o->cl[d]);
+    if (o->cl[d] == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->cl[d], f->cl[d], n * sizeof *o->cl[d]);
+    o->ncl[d] = f->ncl[d];
+  }
+  *dof_fe = 0;
+  if (f->nfe == 0)
+    return CAUSAL_OK;
+  size_t nfe = f->nfe;
+  o->fe = cz_calloc(a, nfe, sizeof *o->fe);
+  o->fe_levels = cz_malloc(a, nfe * sizeof *o->fe_levels);
+  if (o->fe == NULL || o->fe_levels == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t d = 0; d < nfe; d++) {
+    o->fe[d] = cz_malloc(a, n * sizeof *o->fe[d]);
+    if (o->fe[d] == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->fe[d], f->fe[d], n * sizeof *o->fe[d]);
+    o->fe_levels[d] = f->fe_levels[d];
+  }
+  uint8_t *keep = cz_malloc(a, n);
+  if (keep == NULL)
+    return CAUSAL_ENOMEM;
+  size_t nrem = 0;
+  int rc = cz_hdfe_singletons(a, o->fe, o->fe_levels, nfe, n, keep, &nrem);
+  if (rc == CAUSAL_OK && nrem > 0) {
+    size_t q = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (!keep[i])
+        continue;
+      o->y[q] = o->y[i];
+      if (o->w)
+        o->w[q] = o->w[i];
+      for (size_t d = 0; d < f->ncluster_dims; d++)
+        o->cl[d][q] = o->cl[d][i];
+      for (size_t d = 0; d < nfe; d++)
+        o->fe[d][q] = o->fe[d][i];
+      q++;
+    }
+    for (size_t j = 0; j < k; j++) {
+      size_t p = 0;
+      for (size_t i = 0; i < n; i++)
+        if (keep[i])
+          o->X[p++ + j * q] = o->X[i + j * n];
+    }
+    o->n = n = q;
+    for (size_t d = 0; d < f->ncluster_dims && rc == CAUSAL_OK; d++)
+      rc = recode(a, o->cl[d], n, &o->ncl[d]);
+    for (size_t d = 0; d < nfe && rc == CAUSAL_OK; d++)
+      rc = recode(a, o->fe[d], n, &o->fe_levels[d]);
+  }
+  cz_free(a, keep);
+  CZ_CHECK(rc);
+  CZ_CHECK(causal_result_set_scalar(r, "n_singletons", (double)nrem));
+  if (n == 0)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: no observations left after removing %zu singleton "
+                   "rows of the absorbed factors",
+                   fitfn, nrem);
+  /* demean [y X] together */
+  double *A = dalloc(a, n, k + 1);
+  if (A == NULL)
+    return CAUSAL_ENOMEM;
+  memcpy(A, o->y, n * sizeof *A);
+  memcpy(A + n, o->X, n * k * sizeof *A);
+  int iters = 0;
+  double tol = m->tol > 0 ? m->tol : 1e-8;
+  int maxit = m->maxiter > 0 ? (int)m->maxiter : 10000;
+  rc = cz_hdfe_demean(a, o->fe, o->fe_levels, nfe, n, o->w, A, k + 1, tol,
+                      maxit, &iters, dof_fe);
+  if (rc == CAUSAL_OK) {
+    /* keep the raw y for R^2; the demeaned one goes to yw below */
+    o->yw = dalloc(a, n, 1);
+    if (o->yw == NULL)
+      rc = CAUSAL_ENOMEM;
+  }
+  if (rc == CAUSAL_OK) {
+    memcpy(o->yw, A, n * sizeof *A);
+    memcpy(o->X, A + n, n * k * sizeof *A);
+    rc = causal_result_set_scalar(r, "fe_iterations", (double)iters);
+  }
+  cz_free(a, A);
+  return rc;
+}
+
+/* Is factor codes fe (L levels) nested in cluster codes cl? */
+static int nested_in(const cz_alloc *a, const int32_t *fe, size_t L,
+                     const int32_t *cl, size_t n, int *nested) {
+  int32_t *map = cz_malloc(a, (L ? L : 1) * sizeof *map);
+  if (map == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t l = 0; l < L; l++)
+    map[l] = -1;
+  *nested = 1;
+  for (size_t i = 0; i < n && *nested; i++) {
+    if (map[fe[i]] < 0)
+      map[fe[i]] = cl[i];
+    else if (map[fe[i]] != cl[i])
+      *nested = 0;
+  }
+  cz_free(a, map);
+  return CAUSAL_OK;
+}
+
+static void put_list(cz_buf *b, char *const *names, const size_t *idx,
+                     size_t cnt) {
+  for (size_t i = 0; i < cnt; i++) {
+    if (i)
+      cz_buf_puts(b, ", ");
+    cz_buf_puts(b, names[idx[i]]);
+  }
+}
+
+static double tcrit(double level, double df) {
+  double p = 0.5 * (1.0 + level);
+  return isinf(df) ? cz_qnorm(p, 1, 0) : cz_qt(p, df, 1, 0);
+}
+static double pval2(double t, double df) {
+  if (isnan(t) || isnan(df))
+    return NAN;
+  return 2.0 * (isinf(df) ? cz_pnorm(-fabs(t), 1, 0) : cz_pt(-fabs(t), df, 1, 0));
+}
+
+/* Wald statistic b_S' V_SS^{-1} b_S over the index set S (q entries). */
+static int wald_stat(const cz_alloc *a, const double *b, const double *V,
+                     size_t k, const size_t *S, size_t q, double *W) {
+  double *A = dalloc(a, q, q), *d = dalloc(a, q, 1);
+  int rc = A && d ? CAUSAL_OK : CAUSAL_ENOMEM;
+  if (rc == CAUSAL_OK) {
+    for (size_t j = 0; j < q; j++) {
+      d[j] = b[S[j]];
+      for (size_t i = 0; i < q; i++)
+        A[i + j * q] = V[S[i] + S[j] * k];
+    }
+    double *d0 = dalloc(a, q, 1);
+    if (d0 == NULL)
+      rc = CAUSAL_ENOMEM;
+    else {
+      memcpy(d0, d, q * sizeof *d);
+      rc = cz_posv(fitfn, cz_mat_dense(A, q, q), cz_mat_dense(d, q, 1));
+      double s = 0;
+      for (size_t j = 0; j < q; j++)
+        s += d0[j] * d[j];
+      *W = s;
+      cz_free(a, d0);
+    }
+  }
+  cz_free(a, A);
+  cz_free(a, d);
+  return rc;
+}
+
+static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
+                   ols_ws *o) {
+  const cz_alloc *a = o->a;
+  int type = m->vcov ? (int)m->vcov
+                     : (f->ncluster_dims ? CAUSAL_VCOV_CR1 : CAUSAL_VCOV_CLASSICAL);
+  int clustered = type >= CAUSAL_VCOV_CR0;
+  if (clustered && f->ncluster_dims == 0)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: vcov type %d (cluster-robust) needs a cluster column "
+                   "(causal_regress_add_cluster)",
+                   fitfn, type);
+  if (!clustered && f->ncluster_dims > 0)
+    CZ_CHECK(causal_result_add_warning(
+        r, "cluster columns are ignored by the chosen non-cluster vcov"));
+  if (f->nfe > 0 && (type == CAUSAL_VCOV_HC2 || type == CAUSAL_VCOV_HC3 ||
+                     type == CAUSAL_VCOV_CR2))
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: HC2, HC3 and CR2 need the leverages of the absorbed "
+                   "fixed effects, which are not computed; use HC1 or CR1",
+                   fitfn);
+  size_t dof_fe = 0;
+  CZ_CHECK(ols_prepare(o, f, m, r, &dof_fe));
+  size_t n = o->n, k = o->k;
+  if (k == 0)
+    return cz_fail(CAUSAL_EINVAL, "%s: the model has no regressors besides "
+                                  "the absorbed fixed effects",
+                   fitfn);
+  /* sqrt(w) scaling (WLS) */
+  if (o->yw == NULL) {
+    o->yw = dalloc(a, n, 1);
+    if (o->yw == NULL)
+      return CAUSAL_ENOMEM;
+    memcpy(o->yw, o->y, n * sizeof *o->y);
+  }
+  if (o->w) {
+    o->sw = dalloc(a, n, 1);
+    if (o->sw == NULL)
+      return CAUSAL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+      o->sw[i] = sqrt(o->w[i]);
+      o->yw[i] *= o->sw[i];
+    }
+    for (size_t j = 0; j < k; j++)
+      for (size_t i = 0; i < n; i++)
+        o->X[i + j * n] *= o->sw[i];
+  }
+  o->Xw = o->X;
+  cz_cmat Xw = cz_cmat_dense(o->Xw, n, k);
+  CZ_CHECK(cz_check_finite(fitfn, "X", Xw));
+  CZ_CHECK(cz_qr_factor(fitfn, &o->qr, Xw, m->rank_tol, &o->ws));
+  size_t rk = o->qr.rank;
+  o->kidx = cz_malloc(a, k * sizeof *o->kidx);
+  size_t *didx = o->kidx ? cz_malloc(a, k * sizeof *didx) : NULL;
+  if (didx == NULL)
+    return CAUSAL_ENOMEM;
+  size_t nk = 0, nd = 0;
+  for (size_t j = 0; j < k; j++) {
+    if (o->qr.dropped[j])
+      didx[nd++] = j;
+    else
+      o->kidx[nk++] = j;
+  }
+  cz_buf_init(&o->msg, a);
+  put_list(&o->msg, f->xnames, didx, nd);
+  cz_free(a, didx);
+  if (o->msg.failed)
+    return CAUSAL_ENOMEM;
+  const char *dropped = o->msg.data ? o->msg.data : "";
+  if (rk == 0)
+    return cz_fail(CAUSAL_ESINGULAR, "%s: every regressor is zero (%s)", fitfn,
+                   dropped);
+  if (nd > 0 && m->rank == CAUSAL_RANK_ERROR)
+    return cz_fail(CAUSAL_ESINGULAR,
+                   "%s: the design is rank deficient (rank %zu of %zu "
+                   "columns): %s collinear with the other columns "
+                   "(RANK_TOL %g)",
+                   fitfn, rk, k, dropped, o->qr.tol);
+  size_t df_full = rk + dof_fe;
+  if (n <= df_full)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: %zu observations for %zu parameters: no residual "
+                   "degrees of freedom",
+                   fitfn, n, df_full);
+  /* coefficients (refined) and residuals */
+  o->beta = dalloc(a, k, 1);
+  o->resid = dalloc(a, n, 1);
+  o->cov = dalloc(a, k, k);
+  o->bread = dalloc(a, rk, rk);
+  o->V = dalloc(a, rk, rk);
+  if (!o->beta || !o->resid || !o->cov || !o->bread || !o->V)
+    return CAUSAL_ENOMEM;
+  CZ_CHECK(cz_qr_lstsq_refine(fitfn, &o->qr, Xw, o->yw, o->beta, o->resid, 2,
+                              &o->ws));
+  CZ_CHECK(cz_qr_cov_unscaled(fitfn, &o->qr, cz_mat_dense(o->cov, k, k),
+                              &o->ws));
+  for (size_t j = 0; j < rk; j++)
+    for (size_t i = 0; i < rk; i++)
+      o->bread[i + j * rk] = o->cov[o->kidx[i] + o->kidx[j] * k];
+  const double *X1 = o->Xw;
+  if (rk < k) {
+    o->X1 = dalloc(a, n, rk);
+    if (o->X1 == NULL)
+      return CAUSAL_ENOMEM;
+    for (size_t j = 0; j < rk; j++)
+      memcpy(o->X1 + j * n, o->Xw + o->kidx[j] * n, n * sizeof *o->X1);
+    X1 = o->X1;
+  }
+  double rss = 0;
+  for (size_t i = 0; i < n; i++)
+    rss += o->resid[i] * o->resid[i];
+  double dfres = (double)(n - df_full);
+  double sigma2 = rss / dfres;
+  /* fixest: absorbed factors nested in a cluster dimension do not count */
+  size_t df_v = df_full;
+  if (clustered && f->nfe > 0 && m->ssc == CAUSAL_SSC_FIXEST) {
+    size_t sub = 0, nnest = 0;
+    for (size_t d = 0; d < f->nfe; d++) {
+      int nest = 0;
+      for (size_t c = 0; c < f->ncluster_dims && !nest; c++)
+        CZ_CHECK(nested_in(a, o->fe[d], o->fe_levels[d], o->cl[c], n, &nest));
+      if (nest) {
+        sub += o->fe_levels[d] - 1;
+        nnest++;
+      }
+    }
+    size_t eff = dof_fe > sub ? dof_fe - sub : 1;
+    df_v = rk + eff;
+  }
+  cz_vcov_in vin;
+  memset(&vin, 0, sizeof vin);
+  vin.X = X1;
+  vin.u = o->resid;
+  vin.bread = o->bread;
+  vin.n = n;
+  vin.k = rk;
+  vin.type = type;
+  vin.ssc = (int)m->ssc;
+  vin.df_model = df_v;
+  vin.ncluster_dims = clustered ? f->ncluster_dims : 0;
+  for (size_t d = 0; d < vin.ncluster_dims; d++) {
+    vin.cl[d] = o->cl[d];
+    vin.ncl[d] = o->ncl[d];
+  }
+  vin.sigma2 = sigma2;
+  cz_vcov_out vout;
+  memset(&vout, 0, sizeof vout);
+  vout.V = o->V;
+  CZ_CHECK(cz_vcov_compute(a, &vin, &vout));
+  double df = vout.df;
+  o->dfc = dalloc(a, rk, 1);
+  if (o->dfc == NULL)
+    return CAUSAL_ENOMEM;
+  if (type == CAUSAL_VCOV_CR2)
+    CZ_CHECK(cz_vcov_bm_df(a, &vin, o->dfc));
+  else
+    for (size_t j = 0; j < rk; j++)
+      o->dfc[j] = df;
+  if (vout.psd_fixed)
+    CZ_CHECK(causal_result_add_warning(
+        r, "two-way cluster covariance was not positive semi-definite; "
+           "negative eigenvalues were set to zero (Cameron, Gelbach and "
+           "Miller 2011)"));
+  /* coefficient table */
+  double *tab = dalloc(a, rk, 6);
+  const char **tn = cz_calloc(a, rk, sizeof *tn);
+  if (tab == NULL || tn == NULL) {
+    cz_free(a, tab);
+    cz_free(a, tn);
+    return CAUSAL_ENOMEM;
+  }
+  for (size_t j = 0; j < rk; j++) {
+    double b = o->beta[o->kidx[j]], se = sqrt(o->V[j + j * rk]);
+    double t = b / se, q = tcrit(m->conf_level, o->dfc[j]);
+    tn[j] = f->xnames[o->kidx[j]];
+    tab[j] = b;
+    tab[j + rk] = se;
+    tab[j + 2 * rk] = t;
+    tab[j + 3 * rk] = pval2(t, o->dfc[j]);
+    tab[j + 4 * rk] = b - q * se;
+    tab[j + 5 * rk] = b + q * se;
+  }
+  int rc = causal_result_set_table(r, "coef", tn, rk, tab, tab + rk,
+                                   tab + 2 * rk, tab + 3 * rk, tab + 4 * rk,
+                                   tab + 5 * rk);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_matrix(r, "vcov", o->V, rk, rk, tn, tn);
+  cz_free(a, tab);
+  if (rc != CAUSAL_OK) {
+    cz_free(a, tn);
+    return rc;
+  }
+  if (type == CAUSAL_VCOV_CR2)
+    rc = causal_result_set_vector(r, "df_bm", o->dfc, rk, tn);
+  cz_free(a, tn);
+  CZ_CHECK(rc);
+  CZ_CHECK(causal_result_set_string(r, "vcov_type", vout.label));
+  CZ_CHECK(causal_result_set_string(r, "statistic", isinf(df) ? "z" : "t"));
+  CZ_CHECK(causal_result_set_scalar(r, "df", df));
+  CZ_CHECK(causal_result_set_scalar(r, "nobs", (double)n));
+  CZ_CHECK(causal_result_set_scalar(r, "n_dropped",
+                                    (double)(f->n_dropped + (f->n - n))));
+  CZ_CHECK(causal_result_set_vector(r, "dropped_by_column", f->dropped_by_col,
+                                    f->n_used_cols,
+                                    (const char *const *)f->used_cols));
+  CZ_CHECK(causal_result_set_string(r, "dropped_terms", dropped));
+  if (nd > 0) {
+    cz_buf w;
+    cz_buf_init(&w, a);
+    cz_buf_printf(&w, "rank deficient design (rank %zu of %zu): dropped "
+                      "collinear terms: %s",
+                  rk, k, dropped);
+    rc = w.failed ? CAUSAL_ENOMEM : causal_result_add_warning(r, w.data);
+    cz_buf_free(&w);
+    CZ_CHECK(rc);
+  }
+  if (clustered) {
+    CZ_CHECK(causal_result_set_scalar(r, "n_clusters", (double)o->ncl[0]));
+    if (f->ncluster_dims > 1)
+      CZ_CHECK(causal_result_set_scalar(r, "n_clusters2", (double)o->ncl[1]));
+  }
+  if (f->nfe > 0)
+    CZ_CHECK(causal_result_set_scalar(r, "dof_fe", (double)dof_fe));
+  /* goodness of fit on the original scale of y */
+  int centered = f->nfe > 0 || m->intercept;
+  double sw = 0, swy = 0, tss = 0, slw = 0;
+  for (size_t i = 0; i < n; i++) {
+    double wi = o->w ? o->w[i] : 1.0;
+    sw += wi;
+    swy += wi * o->y[i];
+    if (o->w)
+      slw += log(wi);
+  }
+  double ybar = centered ? swy / sw : 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double wi = o->w ? o->w[i] : 1.0, d = o->y[i] - ybar;
+    tss += wi * d * d;
+  }
+  double N = (double)n, r2 = 1.0 - rss / tss;
+  double adj = 1.0 - (1.0 - r2) * (N - (centered ? 1.0 : 0.0)) / dfres;
+  CZ_CHECK(causal_result_set_scalar(r, "r_squared", r2));
+  CZ_CHECK(causal_result_set_scalar(r, "adj_r_squared", adj));
+  if (f->nfe > 0) {
+    double tw = 0, sy = 0;
+    for (size_t i = 0; i < n; i++)
+      sy += o->yw[i] * o->yw[i]; /* demeaned (and weighted) y */
+    tw = sy;
+    CZ_CHECK(causal_result_set_scalar(r, "within_r_squared", 1.0 - rss / tw));
+  }
+  CZ_CHECK(causal_result_set_scalar(r, "sigma", sqrt(sigma2)));
+  CZ_CHECK(causal_result_set_scalar(r, "rss", rss));
+  CZ_CHECK(causal_result_set_scalar(r, "df_residual", dfres));
+  /* overall Wald F of the kept non-intercept coefficients */
+  size_t *S = cz_malloc(a, rk * sizeof *S), q = 0;
+  if (S == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t j = 0; j < rk; j++)
+    if (!(m->intercept && f->nfe == 0 &&
+          strcmp(f->xnames[o->kidx[j]], "(Intercept)") == 0))
+      S[q++] = j;
+  double W = NAN;
+  double *bk = dalloc(a, rk, 1);
+  rc = bk ? CAUSAL_OK : CAUSAL_ENOMEM;
+  if (rc == CAUSAL_OK && q > 0) {
+    for (size_t j = 0; j < rk; j++)
+      bk[j] = o->beta[o->kidx[j]];
+    rc = wald_stat(a, bk, o->V, rk, S, q, &W);
+    if (rc == CAUSAL_ESINGULAR) { /* e.g. fewer clusters than coefficients */
+      W = NAN;
+      rc = causal_result_add_warning(
+          r, "the overall F statistic is undefined: the covariance of the "
+             "slopes is singular");
+    }
+  }
+  cz_free(a, bk);
+  cz_free(a, S);
+  CZ_CHECK(rc);
+  double Fq = q ? W / (double)q : NAN;
+  double fp = NAN;
+  if (q > 0 && !isnan(W))
+    fp = isinf(df) ? cz_pchisq(W, (double)q, 0, 0)
+                   : cz_pf(Fq, (double)q, df, 0, 0);
+  CZ_CHECK(causal_result_set_scalar(r, "f_statistic", Fq));
+  CZ_CHECK(causal_result_set_scalar(r, "f_df1", (double)q));
+  CZ_CHECK(causal_result_set_scalar(r, "f_df2", df));
+  CZ_CHECK(causal_result_set_scalar(r, "f_p_value", fp));
+  /* Gaussian log-likelihood as R's logLik.lm (weights included) */
+  double ll = 0.5 * (slw - N * (log(6.283185307179586476925) + 1.0 - log(N) + log(rss)));
+  double npar = (double)(df_full + 1);
+  CZ_CHECK(causal_result_set_scalar(r, "loglik", ll));
+  CZ_CHECK(causal_result_set_scalar(r, "aic", -2.0 * ll + 2.0 * npar));
+  CZ_CHECK(causal_result_set_scalar(r, "bic", -2.0 * ll + log(N) * npar));
+  if (m->keep_fitted) {
+    double *fit = cz_result_alloc_values(r, n);
+    if (fit == NULL)
+      return CAUSAL_ENOMEM;
+    double *res = cz_result_alloc_values(r, n);
+    if (res == NULL) {
+      cz_result_free_values(r, fit);
+      return CAUSAL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+      res[i] = o->sw ? o->resid[i] / o->sw[i] : o->resid[i];
+      fit[i] = o->y[i] - res[i];
+    }
+    rc = cz_result_take_vector(r, "residuals", res, n, NULL);
+    if (rc != CAUSAL_OK) {
+      cz_result_free_values(r, fit);
+      return rc;
+    }
+    CZ_CHECK(cz_result_take_vector(r, "fitted", fit, n, NULL));
+  }
+  return CAUSAL_OK;
+}
+
+int cz_ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
+  ols_ws o;
+  memset(&o, 0, sizeof o);
+  o.a = &f->alloc;
+  cz_qr_init(&o.qr, o.a);
+  cz_ws_init(&o.ws, o.a);
+  cz_buf_init(&o.msg, o.a);
+  int rc = ols_fit(r, f, m, &o);
+  ols_release(&o, f->nfe);
+  return rc;
+}
+
+/* ======================================================================
+ * Dispatch
+ * ====================================================================== */
+
+int causal_regress_fit(causal_result **out, const causal_regress *m,
+                       const causal_dataset *ds) {
+  CZ_REQUIRE_NONNULL(out);
+  *out = NULL;
+  CZ_REQUIRE_NONNULL(m);
+  CZ_REQUIRE_NONNULL(ds);
+  static const char *const kinds[] = {"ols", "logit", "iv"};
+  cz_frame f;
+  CZ_CHECK(cz_frame_build(&f, m, ds));
+  causal_result *r = NULL;
+  int rc = causal_result_new(&r, kinds[m->family - 1]);
+  if (rc == CAUSAL_OK) {
+    switch (m->family) {
+    case CAUSAL_REGRESS_OLS: rc = cz_ols_fit(r, &f, m); break;
+    case CAUSAL_REGRESS_LOGIT: rc = cz_logit_fit(r, &f, m); break;
+    default: rc = cz_iv_fit(r, &f, m); break;
+    }
+  }
+  cz_frame_free(&f);
+  if (rc != CAUSAL_OK) {
+    causal_result_free(r);
+    return rc;
+  }
+  *out = r;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+/* ======================================================================
+ * Wald test
+ * ====================================================================== */
+
+int causal_regress_wald(causal_result **out, const causal_result *fit,
+                        const double *R, size_t q, size_t k,
+                        const double *rhs) {
+  static const char *who = "causal_regress_wald";
+  CZ_REQUIRE_NONNULL(out);
+  *out = NULL;
+  CZ_REQUIRE_NONNULL(fit);
+  CZ_REQUIRE_NONNULL(R);
+  if (q == 0 || k == 0)
+    return cz_fail(CAUSAL_EINVAL, "%s: q = %zu and k = %zu must be positive",
+                   who, q, k);
+  const double *tab, *V;
+  size_t kt, c6, kv1, kv2;
+  double df;
+  CZ_CHECK(causal_result_get_matrix(fit, "coef", &tab, &kt, &c6));
+  CZ_CHECK(causal_result_get_matrix(fit, "vcov", &V, &kv1, &kv2));
+  CZ_CHECK(causal_result_get_scalar(fit, "df", &df));
+  if (kv1 != kt || kv2 != kt)
+    return cz_fail(CAUSAL_EDIM, "%s: the fit's vcov is %zu x %zu for %zu "
+                                "coefficients",
+                   who, kv1, kv2, kt);
+  if (k != kt)
+    return cz_fail(CAUSAL_EDIM,
+                   "%s: R has %zu columns but the fit has %zu coefficients",
+                   who, k, kt);
+  if (q > k)
+    return cz_fail(CAUSAL_EDIM, "%s: %zu restrictions on %zu coefficients "
+                                "cannot be independent",
+                   who, q, k);
+  CZ_CHECK(cz_check_finite(who, "R", cz_cmat_dense(R, q, k)));
+  if (rhs)
+    CZ_CHECK(cz_check_finite_vec(who, "rhs", rhs, q));
+  cz_alloc a = cz_alloc_current();
+  double *d = dalloc(&a, q, 1), *d0 = dalloc(&a, q, 1);
+  double *RV = dalloc(&a, q, k), *A = dalloc(&a, q, q);
+  causal_result *res = NULL;
+  int rc = d && d0 && RV && A ? CAUSAL_OK : CAUSAL_ENOMEM;
+  if (rc == CAUSAL_OK) /* d = R b - r */
+    rc = cz_gemv(who, false, 1.0, cz_cmat_dense(R, q, k), tab, 0.0, d);
+  if (rc == CAUSAL_OK) {
+    for (size_t i = 0; i < q; i++)
+      d0[i] = d[i] -= rhs ? rhs[i] : 0.0;
+    rc = cz_check_finite(who, "vcov", cz_cmat_dense(V, k, k));
+  }
+  if (rc == CAUSAL_OK)
+    rc = cz_gemm(who, false, false, 1.0, cz_cmat_dense(R, q, k),
+                 cz_cmat_dense(V, k, k), 0.0, cz_mat_dense(RV, q, k));
+  if (rc == CAUSAL_OK)
+    rc = cz_gemm(who, false, true, 1.0, cz_cmat_dense(RV, q, k),
+                 cz_cmat_dense(R, q, k), 0.0, cz_mat_dense(A, q, q));
+  if (rc == CAUSAL_OK) {
+    rc = cz_posv(who, cz_mat_dense(A, q, q), cz_mat_dense(d, q, 1));
+    if (rc == CAUSAL_ESINGULAR)
+      rc = cz_fail(CAUSAL_ESINGULAR,
+                   "%s: R V R' is singular (linearly dependent restrictions, "
+                   "or restrictions on coefficients with zero variance)",
+                   who);
+  }
+  double W = 0;
+  if (rc == CAUSAL_OK) {
+    for (size_t i = 0; i < q; i++)
+      W += d0[i] * d[i];
+    rc = causal_result_new(&res, "wald");
+  }
+  double Q = (double)q;
+  double p = isinf(df) ? cz_pchisq(W, Q, 0, 0) : cz_pf(W / Q, Q, df, 0, 0);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "statistic", W);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "f_statistic", W / Q);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "df1", Q);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "df2", df);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_scalar(res, "p_value", p);
+  cz_free(&a, d);
+  cz_free(&a, d0);
+  cz_free(&a, RV);
+  cz_free(&a, A);
+  if (rc != CAUSAL_OK) {
+    causal_result_free(res);
+    return rc;
+  }
+  *out = res;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+/* ======================================================================
+ * TEMPORARY (integrator: delete this block when merging wt/logit, wt/iv
+ * and wt/hdfe). Weak placeholders so this branch links on its own; the
+ * real definitions in logit.c, iv.c and hdfe.c override them in the
+ * shared library. Do not ship: in a static archive a weak definition here
+ * would stop the linker from pulling those objects in.
+ * ====================================================================== */
+#if defined(__GNUC__)
+#define CZ_WEAK __attribute__((weak))
+#else
+#define CZ_WEAK
+#endif
+CZ_WEAK int cz_logit_fit(causal_result *r, const cz_frame *f,
+                         const causal_regress *m) {
+  (void)r, (void)f, (void)m;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: CAUSAL_REGRESS_LOGIT is "
+                                "not available in this build");
+}
+CZ_WEAK int cz_iv_fit(causal_result *r, const cz_frame *f,
+                      const causal_regress *m) {
+  (void)r, (void)f, (void)m;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: CAUSAL_REGRESS_IV is "
+                                "not available in this build");
+}
+CZ_WEAK int cz_hdfe_singletons(const cz_alloc *a, int32_t *const *fe,
+                               const size_t *levels, size_t nfe, size_t n,
+                               uint8_t *keep, size_t *n_removed) {
+  (void)a, (void)fe, (void)levels, (void)nfe, (void)n, (void)keep,
+      (void)n_removed;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: absorbed fixed effects "
+                                "are not available in this build");
+}
+CZ_WEAK int cz_hdfe_demean(const cz_alloc *a, int32_t *const *fe,
+                           const size_t *levels, size_t nfe, size_t n,
+                           const double *w, double *A, size_t ncol, double tol,
+                           int maxiter, int *iterations, size_t *dof_fe) {
+  (void)a, (void)fe, (void)levels, (void)nfe, (void)n, (void)w, (void)A,
+      (void)ncol, (void)tol, (void)maxiter, (void)iterations, (void)dof_fe;
+  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: absorbed fixed effects "
+                                "are not available in this build");
+}

@@ -123,18 +123,22 @@ for (ps in list(c(0, 1), c(1.5, 2.5), c(-1000, 1e-3))) {
 
 ## ---- t ----
 pt_ref <- function(x, n, lw, lg) {
-  if (n <= 4e5) return(pt(x, n, lower.tail = lw, log.p = lg))
+  if (n <= 4e5 || is.infinite(n)) return(pt(x, n, lower.tail = lw, log.p = lg))
   # exact route through the incomplete beta (see header)
   sapply(x, function(t) {
     if (is.infinite(t)) return(pt(t, n, lower.tail = lw, log.p = lg))
     small <- (t < 0) == lw # requested tail is the small one
     if (t == 0) return(if (lg) log(0.5) else 0.5)
     y <- t * t / (n + t * t)
+    # small tail = I_{n/(n+t^2)}(n/2, 1/2) / 2, evaluated from whichever of
+    # n/(n+t^2), t^2/(n+t^2) is the smaller (and hence accurate) argument
+    ls <- if (t * t >= n) pbeta(n / (n + t * t), n / 2, 0.5, log.p = TRUE) else
+      pbeta(y, 0.5, n / 2, lower.tail = FALSE, log.p = TRUE)
     if (small) {
-      v <- pbeta(y, 0.5, n / 2, lower.tail = FALSE, log.p = TRUE) + log(0.5)
+      v <- ls + log(0.5)
       if (lg) v else exp(v)
     } else {
-      v <- 0.5 * pbeta(y, 0.5, n / 2, lower.tail = FALSE)
+      v <- 0.5 * exp(ls)
       if (lg) log1p(-v) else 1 - v
     }
   })
@@ -252,6 +256,12 @@ for (lam in c(0, 1e-3, 3, 1e5)) {
            function(x, lw, lg) ppois(x, lam, lower.tail = lw, log.p = lg),
            function(pp, lw) qpois(pp, lam, lower.tail = lw))
 }
+
+# R 4.2's qf/qbeta for F(1e6, 1e8) are off by up to 3e-5 relative (their
+# own pf disagrees with them by 2e-6 at the median); those quantiles are
+# checked by the C test's round trip cdf(quantile(p)) = p instead.
+rows <- Filter(function(r) !(r$family[1] == "f" && r$p1[1] == fmt(1e6) &&
+                             r$func[1] %in% c("quantile", "isf")), rows)
 
 out <- do.call(rbind, rows)
 cat("family,func,p1,p2,x,value,cond\n")
