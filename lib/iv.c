@@ -15,6 +15,7 @@
  * remaining rows). All k-class quantities are small cross products of
  * those two blocks, so Z'Z is never inverted. */
 #include "internal/dist.h"
+#include "internal/iv.h"
 #include "internal/linalg.h"
 #include "internal/regress.h"
 #include "internal/result.h"
@@ -26,17 +27,20 @@
 static const char *fn = "causal_regress_fit (IV)";
 
 /* ---- scratch memory: every block of one fit, freed together ---------- */
-#define IV_BAG_MAX 96
 typedef struct iv_bag {
   const cz_alloc *a;
-  void *p[IV_BAG_MAX];
-  size_t np;
+  void **p;
+  size_t np, cap;
 } iv_bag;
 
 static void *bag_alloc(iv_bag *b, size_t n, size_t size) {
-  if (b->np == IV_BAG_MAX) {
-    cz_fail(CAUSAL_EINTERNAL, "%s: scratch table full", fn);
-    return NULL;
+  if (b->np == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 64;
+    void **p = cz_realloc(b->a, b->p, b->cap * sizeof *p, cap * sizeof *p);
+    if (p == NULL)
+      return NULL;
+    b->p = p;
+    b->cap = cap;
   }
   void *q = cz_calloc(b->a, n ? n : 1, size);
   if (q != NULL)
@@ -48,7 +52,9 @@ static void *bag_alloc(iv_bag *b, size_t n, size_t size) {
 static void bag_free(iv_bag *b) {
   for (size_t i = 0; i < b->np; i++)
     cz_free(b->a, b->p[i]);
-  b->np = 0;
+  cz_free(b->a, b->p);
+  b->p = NULL;
+  b->np = b->cap = 0;
 }
 
 /* ---- the state of one fit --------------------------------------------- */
@@ -1116,6 +1122,41 @@ static int diag_endogeneity(iv_ctx *c) {
   return set_scalar(c, "durbin_p_value", sf_chisq(dur, (double)ke));
 }
 
+/* The set {b : a2 b^2 + a1 b + a0 <= 0}: "interval" [lo, hi], "rays"
+ * (-Inf, lo] U [hi, Inf), "ray" (one of lo, hi infinite), "all" or
+ * "empty" (lo = hi = NaN). Roots by the cancellation-free formula. */
+const char *cz_iv_quadratic_set(double a2, double a1, double a0, double *lo,
+                                double *hi) {
+  *lo = *hi = NAN;
+  if (a2 == 0) {
+    if (a1 == 0) {
+      if (a0 > 0)
+        return "empty";
+      *lo = -INFINITY;
+      *hi = INFINITY;
+      return "all";
+    }
+    double r = -a0 / a1;
+    *lo = a1 > 0 ? -INFINITY : r;
+    *hi = a1 > 0 ? r : INFINITY;
+    return "ray";
+  }
+  double disc = a1 * a1 - 4.0 * a2 * a0;
+  if (disc < 0 || (a2 < 0 && disc == 0)) {
+    if (a2 > 0)
+      return "empty";
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    return "all";
+  }
+  double sq = sqrt(disc);
+  double q = -0.5 * (a1 + (a1 >= 0 ? sq : -sq));
+  double r1 = q / a2, r2 = q != 0 ? a0 / q : r1;
+  *lo = r1 < r2 ? r1 : r2;
+  *hi = r1 < r2 ? r2 : r1;
+  return a2 > 0 ? "interval" : "rays";
+}
+
 /* Anderson–Rubin test of beta2 = 0 (all endogenous coefficients): the Wald
  * test of the excluded instruments in the regression of y on Z, under the
  * fit's covariance; with one endogenous regressor also the confidence set
@@ -1142,33 +1183,8 @@ static int diag_anderson_rubin(iv_ctx *c) {
     double dfr = (double)(n - c->L);
     double cc = cz_qf(c->level, (double)kz, dfr, 1, 0) * (double)kz / dfr;
     /* Q(b) = a2 b^2 + a1 b + a0 <= 0 */
-    double a2 = P[3] - cc * Mm[3];
-    double a1 = -2.0 * (P[1] - cc * Mm[1]);
-    double a0 = P[0] - cc * Mm[0];
-    double disc = a1 * a1 - 4.0 * a2 * a0;
-    if (a2 == 0) {
-      if (a1 == 0) {
-        type = a0 <= 0 ? "all" : "empty";
-        lo = a0 <= 0 ? -INFINITY : NAN;
-        hi = a0 <= 0 ? INFINITY : NAN;
-      } else {
-        type = "ray";
-        double r = -a0 / a1;
-        lo = a1 > 0 ? -INFINITY : r;
-        hi = a1 > 0 ? r : INFINITY;
-      }
-    } else if (disc < 0 || (a2 < 0 && disc == 0)) {
-      type = a2 > 0 ? "empty" : "all";
-      lo = a2 > 0 ? NAN : -INFINITY;
-      hi = a2 > 0 ? NAN : INFINITY;
-    } else {
-      double sq = sqrt(disc);
-      double q = -0.5 * (a1 + (a1 >= 0 ? sq : -sq));
-      double r1 = q / a2, r2 = q != 0 ? a0 / q : r1;
-      lo = r1 < r2 ? r1 : r2;
-      hi = r1 < r2 ? r2 : r1;
-      type = a2 > 0 ? "interval" : "rays";
-    }
+    type = cz_iv_quadratic_set(P[3] - cc * Mm[3], -2.0 * (P[1] - cc * Mm[1]),
+                               P[0] - cc * Mm[0], &lo, &hi);
   }
   CZ_CHECK(causal_result_set_string(c->r, "ar_ci_type", type));
   CZ_CHECK(set_scalar(c, "ar_ci_low", lo));

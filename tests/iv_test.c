@@ -3,13 +3,14 @@
  * direct formula implementations), stored in tests/data/iv_reference.csv. */
 #include "testutil.h"
 
+#include "internal/iv.h"
 #include "internal/regress.h"
 
 #define TOL 1e-8
 
 /* ---- reference values ------------------------------------------------- */
 typedef struct refval {
-  char key[160];
+  char key[512];
   double value;
 } refval;
 static refval *refs;
@@ -120,29 +121,16 @@ static int build_model(const spec *s, causal_regress **out) {
   return CAUSAL_OK;
 }
 
-/* Model frame + cz_iv_fit (the family fit the dispatcher calls). */
+/* The public entry: model frame, dispatch to cz_iv_fit. */
 static int fit_ds(const spec *s, const causal_dataset *ds, causal_result **out) {
   *out = NULL;
   causal_regress *m = NULL;
   int rc = build_model(s, &m);
   if (rc != CAUSAL_OK)
     return rc;
-  cz_frame f;
-  memset(&f, 0, sizeof f);
-  causal_result *r = NULL;
-  rc = cz_frame_build(&f, m, ds);
-  if (rc == CAUSAL_OK)
-    rc = causal_result_new(&r, "iv");
-  if (rc == CAUSAL_OK)
-    rc = cz_iv_fit(r, &f, m);
-  cz_frame_free(&f);
+  rc = causal_regress_fit(out, m, ds);
   causal_regress_free(m);
-  if (rc != CAUSAL_OK) {
-    causal_result_free(r);
-    return rc;
-  }
-  *out = r;
-  return CAUSAL_OK;
+  return rc;
 }
 
 static causal_dataset *load(const char *file) {
@@ -560,6 +548,46 @@ static void test_ar_bounds_self_consistent(void **state) {
   causal_dataset_free(ds);
 }
 
+/* All branches of the quadratic inequality behind the AR set. */
+static void test_quadratic_set(void **state) {
+  (void)state;
+  double lo, hi;
+  /* (b - 1)(b - 3) <= 0 */
+  assert_string_equal(cz_iv_quadratic_set(1, -4, 3, &lo, &hi), "interval");
+  assert_close(lo, 1, 1e-15);
+  assert_close(hi, 3, 1e-15);
+  /* -(b - 1)(b - 3) <= 0 */
+  assert_string_equal(cz_iv_quadratic_set(-1, 4, -3, &lo, &hi), "rays");
+  assert_close(lo, 1, 1e-15);
+  assert_close(hi, 3, 1e-15);
+  /* b^2 + 1 <= 0 */
+  assert_string_equal(cz_iv_quadratic_set(1, 0, 1, &lo, &hi), "empty");
+  assert_true(isnan(lo) && isnan(hi));
+  /* -b^2 - 1 <= 0 and -(b - 2)^2 <= 0 */
+  assert_string_equal(cz_iv_quadratic_set(-1, 0, -1, &lo, &hi), "all");
+  assert_true(isinf(lo) && lo < 0 && isinf(hi) && hi > 0);
+  assert_string_equal(cz_iv_quadratic_set(-1, 4, -4, &lo, &hi), "all");
+  /* (b - 2)^2 <= 0: the single point */
+  assert_string_equal(cz_iv_quadratic_set(1, -4, 4, &lo, &hi), "interval");
+  assert_close(lo, 2, 1e-15);
+  assert_close(hi, 2, 1e-15);
+  /* linear: 2b - 4 <= 0 and -2b + 4 <= 0 */
+  assert_string_equal(cz_iv_quadratic_set(0, 2, -4, &lo, &hi), "ray");
+  assert_true(isinf(lo) && lo < 0);
+  assert_close(hi, 2, 1e-15);
+  assert_string_equal(cz_iv_quadratic_set(0, -2, 4, &lo, &hi), "ray");
+  assert_close(lo, 2, 1e-15);
+  assert_true(isinf(hi) && hi > 0);
+  /* constant */
+  assert_string_equal(cz_iv_quadratic_set(0, 0, 1, &lo, &hi), "empty");
+  assert_string_equal(cz_iv_quadratic_set(0, 0, -1, &lo, &hi), "all");
+  /* widely separated roots keep full accuracy: (b - 1e-8)(b - 1e8) */
+  assert_string_equal(cz_iv_quadratic_set(1, -(1e8 + 1e-8), 1, &lo, &hi),
+                      "interval");
+  assert_close(lo, 1e-8, 1e-15);
+  assert_close(hi, 1e8, 1e-15);
+}
+
 /* ---- other entries ---------------------------------------------------- */
 static void test_entries(void **state) {
   (void)state;
@@ -664,23 +692,23 @@ static void test_errors(void **state) {
   (void)state;
   causal_dataset *ds = load("iv_mroz.csv");
   size_t col, n = causal_dataset_nrows(ds);
-  const double *x;
+  const int64_t *xi;
   assert_ok(causal_dataset_col_index(ds, "city", &col));
-  assert_ok(causal_dataset_col_f64(ds, col, &x, NULL));
+  assert_ok(causal_dataset_col_i64(ds, col, &xi, NULL));
   double *v = malloc(n * sizeof *v);
   for (size_t i = 0; i < n; i++)
-    v[i] = 3.0 * x[i] - 1.0;
+    v[i] = 3.0 * (double)xi[i] - 1.0;
   assert_ok(causal_dataset_add_f64(ds, "city3", v, NULL, n, CAUSAL_COPY));
   for (size_t i = 0; i < n; i++)
     v[i] = 7.5;
   assert_ok(causal_dataset_add_f64(ds, "const", v, NULL, n, CAUSAL_COPY));
+  const int64_t *x1, *x2;
   assert_ok(causal_dataset_col_index(ds, "meduc", &col));
-  assert_ok(causal_dataset_col_f64(ds, col, &x, NULL));
-  const double *x2;
+  assert_ok(causal_dataset_col_i64(ds, col, &x1, NULL));
   assert_ok(causal_dataset_col_index(ds, "feduc", &col));
-  assert_ok(causal_dataset_col_f64(ds, col, &x2, NULL));
+  assert_ok(causal_dataset_col_i64(ds, col, &x2, NULL));
   for (size_t i = 0; i < n; i++)
-    v[i] = x[i] + x2[i];
+    v[i] = (double)(x1[i] + x2[i]);
   assert_ok(causal_dataset_add_f64(ds, "pareduc", v, NULL, n, CAUSAL_COPY));
 
   /* under-identified: 2 endogenous, 1 instrument */
@@ -825,6 +853,7 @@ int main(void) {
       cmocka_unit_test(test_mroz_kclass),
       cmocka_unit_test(test_ar_sets),
       cmocka_unit_test(test_ar_bounds_self_consistent),
+      cmocka_unit_test(test_quadratic_set),
       cmocka_unit_test(test_entries),
       cmocka_unit_test(test_dropped_exog),
       cmocka_unit_test(test_errors),
