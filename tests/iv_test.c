@@ -16,13 +16,14 @@ typedef struct refval {
 static refval *refs;
 static size_t nrefs;
 
-static int load_refs(void **state) {
-  (void)state;
-  FILE *fp = fopen(cz_test_path("data/iv_reference.csv"), "r");
+static size_t refcap;
+
+static int load_file(const char *rel) {
+  FILE *fp = fopen(cz_test_path(rel), "r");
   if (fp == NULL)
     return -1;
   char line[512];
-  size_t cap = 0;
+  size_t cap = refcap;
   if (fgets(line, sizeof line, fp) == NULL) { /* header */
     fclose(fp);
     return -1;
@@ -42,15 +43,23 @@ static int load_refs(void **state) {
     refs[nrefs].value = strtod(c2 + 1, NULL);
     nrefs++;
   }
+  refcap = cap;
   fclose(fp);
   return 0;
+}
+
+static int load_refs(void **state) {
+  (void)state;
+  if (load_file("data/iv_reference.csv") != 0)
+    return -1;
+  return load_file("data/iv_reference_sm.csv");
 }
 
 static int free_refs(void **state) {
   (void)state;
   free(refs);
   refs = NULL;
-  nrefs = 0;
+  nrefs = refcap = 0;
   return 0;
 }
 
@@ -277,16 +286,28 @@ static void check_classical(const char *cs, const spec *s,
   causal_result_free(r);
 }
 
+/* statsmodels' IV2SLS (classical) on the same data */
+static void check_statsmodels(const char *cs, const spec *s,
+                              const char *const *terms, size_t k) {
+  causal_result *r = fit(s);
+  check_coefs(r, cs, "coef_", terms, k);
+  check_se(r, cs, "se_classical_", terms, k, TOL);
+  assert_close(scalar(r, "rss"), ref(cs, "rss"), TOL);
+  causal_result_free(r);
+}
+
 static void test_cig_classical(void **state) {
   (void)state;
   spec s = cig_spec();
   check_classical("cig", &s, cig_terms, 3);
+  check_statsmodels("sm_cig", &s, cig_terms, 3);
 }
 
 static void test_mroz_classical(void **state) {
   (void)state;
   spec s = mroz_spec();
   check_classical("mroz", &s, mroz_terms, 4);
+  check_statsmodels("sm_mroz", &s, mroz_terms, 4);
 }
 
 static void test_cig2_classical(void **state) {
