@@ -1005,6 +1005,11 @@ static int kp_stat(iv_ctx *c, double *rk) {
 static int diag_kp(iv_ctx *c) {
   double rk;
   CZ_CHECK(kp_stat(c, &rk));
+  if (isnan(rk))
+    CZ_CHECK(causal_result_add_warning(
+        c->r, "Kleibergen-Paap statistic unavailable: its covariance matrix "
+              "(or the reduced-rank decomposition) is singular or not "
+              "positive definite"));
   double N = (double)c->n, L = (double)c->L, kz = (double)c->kz;
   double F;
   if (is_cluster_type(c->vtype) && c->f->ncluster_dims > 0) {

@@ -445,6 +445,51 @@ static void test_mroz_cluster(void **state) {
   check_cluster("mrozcl", s, mroz_terms, 4);
 }
 
+/* Two-way clustering: KP and J use S1 + S2 - S12 (checked against the R
+ * implementation); an indefinite two-way meat gives NaN, not a number. */
+static int fit2way(const spec *s, const char *cl2, causal_result **r) {
+  causal_dataset *ds = load(s->data);
+  causal_regress *m = NULL;
+  int rc = build_model(s, &m);
+  if (rc == CAUSAL_OK)
+    rc = causal_regress_add_cluster(m, cl2);
+  if (rc == CAUSAL_OK)
+    rc = causal_regress_fit(r, m, ds);
+  causal_regress_free(m);
+  causal_dataset_free(ds);
+  return rc;
+}
+
+static void test_two_way_cluster(void **state) {
+  (void)state;
+  spec s = cig2_spec();
+  s.vcov = CAUSAL_VCOV_CR0;
+  causal_result *r = NULL;
+  assert_ok(fit2way(&s, "y95", &r));
+  assert_close(scalar(r, "n_clusters2"), 2, 0);
+  assert_close(scalar(r, "kp_rk_wald"), ref("cig2", "kp_cl2"), TOL);
+  /* here the two-way meat of the moment conditions is indefinite (R's
+   * smallest eigenvalue is negative): J is reported as NaN with a warning */
+  assert_true(ref("cig2", "hansen_j_cl2_S_mineig") < 0);
+  assert_true(isnan(scalar(r, "hansen_j")));
+  assert_true(causal_result_nwarnings(r) >= 1);
+  /* F scaling with G = min(G1, G2) = 2 */
+  assert_close(scalar(r, "kp_rk_wald_f"),
+               ref("cig2", "kp_cl2") / 95.0 * (96.0 - 5.0) * 0.5 / 2.0, TOL);
+  causal_result_free(r);
+  spec t = mroz_spec();
+  t.cluster = "unemp";
+  t.vcov = CAUSAL_VCOV_CR1;
+  assert_ok(fit2way(&t, "age", &r));
+  assert_true(ref("mrozcl", "kp_cl2") < 0); /* R: Omega is indefinite */
+  assert_true(isnan(scalar(r, "kp_rk_wald")));
+  if (ref("mrozcl", "hansen_j_cl2_S_mineig") > 0)
+    assert_close(scalar(r, "hansen_j"), ref("mrozcl", "hansen_j_cl2"), TOL);
+  else
+    assert_true(isnan(scalar(r, "hansen_j")));
+  causal_result_free(r);
+}
+
 /* ---- LIML and Fuller ----------------------------------------------------- */
 static void check_kclass(const char *cs, spec s, const char *const *terms,
                          size_t k) {
@@ -870,6 +915,7 @@ int main(void) {
       cmocka_unit_test(test_kp_single_endogenous),
       cmocka_unit_test(test_cig2_cluster),
       cmocka_unit_test(test_mroz_cluster),
+      cmocka_unit_test(test_two_way_cluster),
       cmocka_unit_test(test_cig_kclass),
       cmocka_unit_test(test_mroz_kclass),
       cmocka_unit_test(test_ar_sets),

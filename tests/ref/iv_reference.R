@@ -122,6 +122,7 @@ kp_rk <- function(X2, Z2, X1, meat) {
     H <- matrix(0, n, K * L)
     for (r in 1:n) H[r, ] <- kronecker(E[r, ], Zt[r, ])
     if (identical(meat, "hc")) S <- crossprod(H)
+    else if (is.list(meat)) S <- meat2(H, meat)
     else S <- crossprod(rowsum(H, meat))
   }
   Kr <- kronecker(t(solve(Ry)), t(solve(Rz)))
@@ -141,9 +142,16 @@ cragg_donald_f <- function(X2, Z2, X1) {
   min(Re(ev)) * (n - L) / ncol(Zt)
 }
 
+# two-way cluster meat (Cameron, Gelbach & Miller 2011): S1 + S2 - S12
+meat2 <- function(H, cl) {
+  crossprod(rowsum(H, cl[[1]])) + crossprod(rowsum(H, cl[[2]])) -
+    crossprod(rowsum(H, paste(cl[[1]], cl[[2]])))
+}
+
 hansen_j <- function(y, X, Z, u, cl = NULL) {
   H <- Z * u
-  S <- if (is.null(cl)) crossprod(H) else crossprod(rowsum(H, cl))
+  S <- if (is.null(cl)) crossprod(H) else if (is.list(cl)) meat2(H, cl)
+       else crossprod(rowsum(H, cl))
   W <- solve(S)
   ZX <- crossprod(Z, X); Zy <- crossprod(Z, y)
   b <- solve(t(ZX) %*% W %*% ZX, t(ZX) %*% W %*% Zy)
@@ -178,7 +186,7 @@ robust_wald <- function(fit, idx, vc) {
 # The classic: log(packs) ~ log(rprice) + log(rincome) |
 #              log(rincome) + tdiff + I(tax/cpi), year 1995 (n = 48).
 do_case <- function(case, d, f, endo, exog, inst, cl = NULL, hc = TRUE,
-                    weights = NULL, liml = TRUE) {
+                    weights = NULL, liml = TRUE, cl2 = NULL) {
   n <- nrow(d)
   if (is.null(weights)) {
     fit <- ivreg(f, data = d)
@@ -274,6 +282,16 @@ do_case <- function(case, d, f, endo, exog, inst, cl = NULL, hc = TRUE,
                              (G - 1) / G / kz)
       if (kz > ke) emit(case, "hansen_j_cl", hansen_j(y, X, Z, u, g))
     }
+    if (!is.null(cl2)) {
+      g2 <- list(dd[[cl]], dd[[cl2]])
+      emit(case, "kp_cl2", kp_rk(X2, Z2, X1, g2))
+      if (kz > ke) {
+        emit(case, "hansen_j_cl2", hansen_j(y, X, Z, u, g2))
+        # J needs S positive definite; report its smallest eigenvalue
+        emit(case, "hansen_j_cl2_S_mineig",
+             min(eigen(meat2(Z * u, g2), symmetric = TRUE)$values))
+      }
+    }
   }
   if (liml) {
     kap <- liml_kappa(y, X1, X2, Z)
@@ -309,7 +327,7 @@ do_case("cigw", cig95, lpacks ~ lrprice + lrincome | lrincome + tdiff + taxcpi,
 do_case("cig2", cig2,
         lpacks ~ lrprice + lrincome + y95 | lrincome + y95 + tdiff + taxcpi,
         endo = "lrprice", exog = c("lrincome", "y95"),
-        inst = c("tdiff", "taxcpi"), cl = "stateid", hc = FALSE)
+        inst = c("tdiff", "taxcpi"), cl = "stateid", hc = FALSE, cl2 = "y95")
 do_case("mroz", mroz,
         lwage ~ educ + exper + city | city + age + kidslt6 + meduc + feduc + heduc,
         endo = c("educ", "exper"), exog = "city",
@@ -318,7 +336,7 @@ do_case("mrozcl", mroz,
         lwage ~ educ + exper + city | city + age + kidslt6 + meduc + feduc + heduc,
         endo = c("educ", "exper"), exog = "city",
         inst = c("age", "kidslt6", "meduc", "feduc", "heduc"), cl = "unemp",
-        hc = FALSE, liml = FALSE)
+        hc = FALSE, liml = FALSE, cl2 = "age")
 
 ## ------------------------------- Anderson-Rubin confidence sets ----
 # For one endogenous regressor, the set {b : AR F(b) <= F_crit}. Endpoints
