@@ -14,8 +14,8 @@
  * first kz rows of Q'v) and the part orthogonal to all instruments (the
  * remaining rows). All k-class quantities are small cross products of
  * those two blocks, so Z'Z is never inverted. */
-#include "internal/dist.h"
 #include "internal/iv.h"
+#include "internal/dist.h"
 #include "internal/linalg.h"
 #include "internal/regress.h"
 #include "internal/result.h"
@@ -159,8 +159,10 @@ static int check_input(iv_ctx *c) {
   if (f->w != NULL)
     for (size_t i = 0; i < f->n; i++)
       if (!(f->w[i] > 0) || !isfinite(f->w[i]))
-        return cz_fail(CAUSAL_ERANGE, "%s: weight %g at row %zu is not a "
-                       "positive finite number", fn, f->w[i], i);
+        return cz_fail(CAUSAL_ERANGE,
+                       "%s: weight %g at row %zu is not a "
+                       "positive finite number",
+                       fn, f->w[i], i);
   return CAUSAL_OK;
 }
 
@@ -188,8 +190,8 @@ static int exog_qr(iv_ctx *c, double **X1full) {
     return CAUSAL_ENOMEM;
   scale_cols(*X1full, f->X, c->sw, n, f->k);
   double tol = c->m->rank_tol;
-  CZ_CHECK(cz_qr_factor(fn, &c->qr1, cz_cmat_dense(*X1full, n, f->k), tol,
-                        &c->ws));
+  CZ_CHECK(
+      cz_qr_factor(fn, &c->qr1, cz_cmat_dense(*X1full, n, f->k), tol, &c->ws));
   for (size_t j = 0; j < f->k; j++)
     if (!c->qr1.dropped[j])
       c->keep1[c->r1++] = j;
@@ -256,18 +258,18 @@ static int partial_and_check(iv_ctx *c) {
     const char *name = endo ? f->xenames[j] : f->znames[j - ke];
     double before = col_norm(sc, n), after = col_norm(c->W + (1 + j) * n, n);
     if (is_constant(raw, n) && (c->r1 > 0 || before == 0))
-      return cz_fail(CAUSAL_ESINGULAR,
-                     "%s: %s '%s' has zero variance%s", fn, kind, name,
+      return cz_fail(CAUSAL_ESINGULAR, "%s: %s '%s' has zero variance%s", fn,
+                     kind, name,
                      c->r1 > 0 ? " (it is collinear with the intercept or "
-                                 "the exogenous regressors)" : "");
+                                 "the exogenous regressors)"
+                               : "");
     if (after <= tol * before)
       return cz_fail(CAUSAL_ESINGULAR,
                      "%s: %s '%s' is collinear with the exogenous regressors",
                      fn, kind, name);
   }
-  CZ_CHECK(cz_qr_factor(fn, &c->qrz,
-                        cz_cmat_dense(c->W + n * (1 + ke), n, kz), tol,
-                        &c->ws));
+  CZ_CHECK(cz_qr_factor(fn, &c->qrz, cz_cmat_dense(c->W + n * (1 + ke), n, kz),
+                        tol, &c->ws));
   if (c->qrz.rank < kz)
     return cz_fail(CAUSAL_ESINGULAR,
                    "%s: instrument '%s' is collinear with the other "
@@ -284,14 +286,13 @@ static int project(iv_ctx *c) {
   if (c->T == NULL || c->MzW == NULL)
     return CAUSAL_ENOMEM;
   memcpy(c->T, c->W, n * nc * sizeof *c->T);
-  CZ_CHECK(cz_qr_apply_q(fn, &c->qrz, true, cz_mat_dense(c->T, n, nc),
-                         &c->ws));
+  CZ_CHECK(cz_qr_apply_q(fn, &c->qrz, true, cz_mat_dense(c->T, n, nc), &c->ws));
   memcpy(c->MzW, c->T, n * nc * sizeof *c->T);
   for (size_t j = 0; j < nc; j++)
     for (size_t i = 0; i < kz; i++)
       c->MzW[i + j * n] = 0.0;
-  CZ_CHECK(cz_qr_apply_q(fn, &c->qrz, false, cz_mat_dense(c->MzW, n, nc),
-                         &c->ws));
+  CZ_CHECK(
+      cz_qr_apply_q(fn, &c->qrz, false, cz_mat_dense(c->MzW, n, nc), &c->ws));
   /* identification: the projections of the endogenous regressors on the
    * instruments (columns of A = top kz x ke block) must have full rank */
   CZ_CHECK(cz_qr_factor(fn, &c->qra, cz_cmat_view(c->T + n, kz, ke, n), 0.0,
@@ -408,7 +409,8 @@ static int compute_beta(iv_ctx *c) {
     for (size_t j = 0; j < ke; j++) {
       b2[j] = P[(j + 1)] + s * Mm[(j + 1)];
       for (size_t i = 0; i < ke; i++)
-        G[i + j * ke] = P[(i + 1) + (j + 1) * nc] + s * Mm[(i + 1) + (j + 1) * nc];
+        G[i + j * ke] =
+            P[(i + 1) + (j + 1) * nc] + s * Mm[(i + 1) + (j + 1) * nc];
     }
     int rc = cz_posv(fn, cz_mat_dense(G, ke, ke), cz_mat_dense(b2, ke, 1));
     if (rc == CAUSAL_ESINGULAR)
@@ -553,8 +555,10 @@ static int ols_wald(iv_ctx *c, const double *D, size_t p, const double *yv,
   cz_qr_init(&qr, c->a);
   int rc = cz_qr_factor(fn, &qr, cz_cmat_dense(D, n, p), 0.0, &c->ws);
   if (rc == CAUSAL_OK && qr.rank < p)
-    rc = cz_fail(CAUSAL_ESINGULAR, "%s: auxiliary regression is rank "
-                 "deficient (rank %zu of %zu)", fn, qr.rank, p);
+    rc = cz_fail(CAUSAL_ESINGULAR,
+                 "%s: auxiliary regression is rank "
+                 "deficient (rank %zu of %zu)",
+                 fn, qr.rank, p);
   if (rc == CAUSAL_OK)
     rc = cz_qr_lstsq(fn, &qr, yv, b, res, &c->ws);
   if (rc == CAUSAL_OK && q > 0)
@@ -621,8 +625,8 @@ static int meat_add(iv_ctx *c, const double *H, size_t p, const int32_t *codes,
   if (tmp == NULL)
     return CAUSAL_ENOMEM;
   if (codes == NULL) {
-    CZ_CHECK(cz_xtx(fn, cz_cmat_dense(H, n, p), 1.0, 0.0,
-                    cz_mat_dense(tmp, p, p)));
+    CZ_CHECK(
+        cz_xtx(fn, cz_cmat_dense(H, n, p), 1.0, 0.0, cz_mat_dense(tmp, p, p)));
   } else {
     double *Hg = BAG_D(c, G * p);
     if (Hg == NULL)
@@ -630,8 +634,8 @@ static int meat_add(iv_ctx *c, const double *H, size_t p, const int32_t *codes,
     for (size_t j = 0; j < p; j++)
       for (size_t i = 0; i < n; i++)
         Hg[(size_t)codes[i] + j * G] += H[i + j * n];
-    CZ_CHECK(cz_xtx(fn, cz_cmat_dense(Hg, G, p), 1.0, 0.0,
-                    cz_mat_dense(tmp, p, p)));
+    CZ_CHECK(
+        cz_xtx(fn, cz_cmat_dense(Hg, G, p), 1.0, 0.0, cz_mat_dense(tmp, p, p)));
   }
   for (size_t i = 0; i < p * p; i++)
     S[i] += sign * tmp[i];
@@ -693,13 +697,13 @@ static int report_coef(iv_ctx *c) {
     lo[j] = c->beta[j] - q * se[j];
     hi[j] = c->beta[j] + q * se[j];
   }
-  CZ_CHECK(causal_result_set_table(c->r, "coef", c->names, k, c->beta, se, t,
-                                   p, lo, hi));
-  CZ_CHECK(causal_result_set_matrix(c->r, "vcov", c->V, k, k, c->names,
-                                    c->names));
+  CZ_CHECK(causal_result_set_table(c->r, "coef", c->names, k, c->beta, se, t, p,
+                                   lo, hi));
+  CZ_CHECK(
+      causal_result_set_matrix(c->r, "vcov", c->V, k, k, c->names, c->names));
   CZ_CHECK(causal_result_set_string(c->r, "vcov_type", c->vlabel));
-  CZ_CHECK(causal_result_set_string(c->r, "statistic",
-                                    isinf(c->df) ? "z" : "t"));
+  CZ_CHECK(
+      causal_result_set_string(c->r, "statistic", isinf(c->df) ? "z" : "t"));
   CZ_CHECK(set_scalar(c, "df", c->df));
   return CAUSAL_OK;
 }
@@ -721,8 +725,8 @@ static int report_frame(iv_ctx *c) {
       cz_buf_puts(&b, f->xnames[j]);
     }
   cz_buf_append(&b, "", 0);
-  int rc = b.failed ? cz_fail(CAUSAL_ENOMEM, "%s: out of memory", fn)
-                    : CAUSAL_OK;
+  int rc =
+      b.failed ? cz_fail(CAUSAL_ENOMEM, "%s: out of memory", fn) : CAUSAL_OK;
   const char *s = b.data ? b.data : "";
   if (rc == CAUSAL_OK)
     rc = causal_result_set_string(c->r, "dropped_terms", s);
@@ -812,7 +816,8 @@ static int report_summary(iv_ctx *c) {
   /* Gaussian log-likelihood of the structural residuals (as R's logLik.lm;
    * descriptive only: IV is not a likelihood estimator) */
   double N = (double)n;
-  double ll = 0.5 * (slogw - N * (log(2.0 * 3.14159265358979323846) + 1.0 - log(N) + log(rss)));
+  double ll = 0.5 * (slogw - N * (log(2.0 * 3.14159265358979323846) + 1.0 -
+                                  log(N) + log(rss)));
   CZ_CHECK(set_scalar(c, "loglik", ll));
   CZ_CHECK(set_scalar(c, "aic", -2.0 * ll + 2.0 * ((double)k + 1.0)));
   CZ_CHECK(set_scalar(c, "bic", -2.0 * ll + log(N) * ((double)k + 1.0)));
@@ -847,8 +852,7 @@ static int diag_first_stage(iv_ctx *c) {
     const double *tj = c->T + (1 + j) * n;
     double pr2 = sumsq(tj, kz) / sumsq(tj, n);
     double W, df;
-    CZ_CHECK(ols_wald(c, c->Z, c->L, c->X2 + j * n, c->r1, kz, &W, &df,
-                      NULL));
+    CZ_CHECK(ols_wald(c, c->Z, c->L, c->X2 + j * n, c->r1, kz, &W, &df, NULL));
     double F = W / (double)kz;
     tab[j + 0 * ke] = pr2;
     tab[j + 1 * ke] = F;
@@ -973,8 +977,8 @@ static int kp_stat(iv_ctx *c, double *rk) {
   CZ_CHECK(cz_gemv(fn, true, 1.0, cz_cmat_dense(Aq, kz, m), tv, 0.0, lam));
   /* projected scores h_i = (e_i' Ry^{-1} B') (z~_i' Rz^{-1} A) */
   CZ_CHECK(cz_trsv(fn, true, false, cz_cmat_dense(Ry, ke, ke), Bq));
-  CZ_CHECK(cz_gemv(fn, false, 1.0, cz_cmat_dense(c->MzW + n, n, ke), Bq, 0.0,
-                   s));
+  CZ_CHECK(
+      cz_gemv(fn, false, 1.0, cz_cmat_dense(c->MzW + n, n, ke), Bq, 0.0, s));
   CZ_CHECK(cz_trsm(fn, true, false, cz_cmat_dense(Rz, kz, kz),
                    cz_mat_dense(Aq, kz, m)));
   CZ_CHECK(cz_gemm(fn, false, false, 1.0, cz_cmat_dense(Z2t, n, kz),
@@ -982,8 +986,8 @@ static int kp_stat(iv_ctx *c, double *rk) {
   if (c->vtype == CAUSAL_VCOV_CLASSICAL) {
     /* iid: S = (E'E / n) (x) Z~'Z~ */
     double s2 = sumsq(s, n) / (double)n;
-    CZ_CHECK(cz_xtx(fn, cz_cmat_dense(Za, n, m), s2, 0.0,
-                    cz_mat_dense(Om, m, m)));
+    CZ_CHECK(
+        cz_xtx(fn, cz_cmat_dense(Za, n, m), s2, 0.0, cz_mat_dense(Om, m, m)));
   } else {
     for (size_t j = 0; j < m; j++)
       for (size_t i = 0; i < n; i++)
@@ -1076,8 +1080,7 @@ static int diag_overid(iv_ctx *c) {
     if (cz_chol(fn, "S", cz_mat_dense(S, L, L)) == CAUSAL_OK) {
       CZ_CHECK(cz_xty(fn, cz_cmat_dense(c->Z, n, L), c->y, zy));
       CZ_CHECK(cz_gemm(fn, true, false, 1.0, cz_cmat_dense(c->Z, n, L),
-                       cz_cmat_dense(c->X, n, k), 0.0,
-                       cz_mat_dense(zx, L, k)));
+                       cz_cmat_dense(c->X, n, k), 0.0, cz_mat_dense(zx, L, k)));
       CZ_CHECK(cz_trsv(fn, true, true, cz_cmat_dense(S, L, L), zy));
       CZ_CHECK(cz_trsm(fn, true, true, cz_cmat_dense(S, L, L),
                        cz_mat_dense(zx, L, k)));
@@ -1196,8 +1199,7 @@ static int diag_anderson_rubin(iv_ctx *c) {
   return set_scalar(c, "ar_ci_high", hi);
 }
 
-static int add_name_list(iv_ctx *c, const char *entry, char **names,
-                         size_t k) {
+static int add_name_list(iv_ctx *c, const char *entry, char **names, size_t k) {
   cz_buf b;
   cz_buf_init(&b, c->a);
   for (size_t j = 0; j < k; j++) {

@@ -84,7 +84,7 @@ static double ref(const char *cs, const char *q) {
 
 /* ---- fitting helpers -------------------------------------------------- */
 typedef struct spec {
-  const char *data;   /* file under tests/data */
+  const char *data; /* file under tests/data */
   const char *y;
   const char *exog[4];
   const char *endo[3];
@@ -131,7 +131,8 @@ static int build_model(const spec *s, causal_regress **out) {
 }
 
 /* The public entry: model frame, dispatch to cz_iv_fit. */
-static int fit_ds(const spec *s, const causal_dataset *ds, causal_result **out) {
+static int fit_ds(const spec *s, const causal_dataset *ds,
+                  causal_result **out) {
   *out = NULL;
   causal_regress *m = NULL;
   int rc = build_model(s, &m);
@@ -203,19 +204,51 @@ static const char *const mroz_terms[] = {"(Intercept)", "city", "educ",
                                          "exper"};
 
 static spec cig_spec(void) {
-  spec s = {"iv_cig.csv", "lpacks", {"lrincome"}, {"lrprice"},
-            {"tdiff", "taxcpi"}, NULL, NULL, 0, 0, 0, 0, 0, 0};
+  spec s = {"iv_cig.csv",
+            "lpacks",
+            {"lrincome"},
+            {"lrprice"},
+            {"tdiff", "taxcpi"},
+            NULL,
+            NULL,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0};
   return s;
 }
 static spec cig2_spec(void) {
-  spec s = {"iv_cig2.csv", "lpacks", {"lrincome", "y95"}, {"lrprice"},
-            {"tdiff", "taxcpi"}, NULL, "stateid", 0, 0, 0, 0, 0, 0};
+  spec s = {"iv_cig2.csv",
+            "lpacks",
+            {"lrincome", "y95"},
+            {"lrprice"},
+            {"tdiff", "taxcpi"},
+            NULL,
+            "stateid",
+            0,
+            0,
+            0,
+            0,
+            0,
+            0};
   return s;
 }
 static spec mroz_spec(void) {
-  spec s = {"iv_mroz.csv", "lwage", {"city"}, {"educ", "exper"},
-            {"age", "kidslt6", "meduc", "feduc", "heduc"}, NULL, NULL,
-            0, 0, 0, 0, 0, 0};
+  spec s = {"iv_mroz.csv",
+            "lwage",
+            {"city"},
+            {"educ", "exper"},
+            {"age", "kidslt6", "meduc", "feduc", "heduc"},
+            NULL,
+            NULL,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0};
   return s;
 }
 
@@ -229,9 +262,8 @@ static void check_coefs(const causal_result *r, const char *cs,
   }
 }
 
-static void check_se(const causal_result *r, const char *cs,
-                     const char *prefix, const char *const *terms, size_t k,
-                     double tol) {
+static void check_se(const causal_result *r, const char *cs, const char *prefix,
+                     const char *const *terms, size_t k, double tol) {
   char q[128];
   for (size_t j = 0; j < k; j++) {
     snprintf(q, sizeof q, "%s%s", prefix, terms[j]);
@@ -371,8 +403,7 @@ static void check_hc(const char *cs, spec s, const char *const *terms,
       for (int e = 0; e < 3 && s.endo[e]; e++) {
         char q[128];
         snprintf(q, sizeof q, "weak_f_HC1_%s", s.endo[e]);
-        assert_close(first_stage(r, s.endo[e], "f_statistic"), ref(cs, q),
-                     TOL);
+        assert_close(first_stage(r, s.endo[e], "f_statistic"), ref(cs, q), TOL);
       }
       assert_close(scalar(r, "wu_hausman_f"), ref(cs, "wu_hausman_HC1"), TOL);
     }
@@ -427,8 +458,8 @@ static void check_cluster(const char *cs, spec s, const char *const *terms,
     assert_close(scalar(r, "wu_hausman_f"), ref(cs, p), TOL);
     assert_close(scalar(r, "kp_rk_wald_f"), ref(cs, "kp_cl_f"), TOL);
     assert_close(scalar(r, "hansen_j"), ref(cs, "hansen_j_cl"), TOL);
-    assert_close(scalar(r, "n_clusters"),
-                 strcmp(cs, "cig2") == 0 ? 48.0 : 7.0, 0);
+    assert_close(scalar(r, "n_clusters"), strcmp(cs, "cig2") == 0 ? 48.0 : 7.0,
+                 0);
     causal_result_free(r);
   }
 }
@@ -530,7 +561,8 @@ static void test_mroz_kclass(void **state) {
   check_kclass("mroz", mroz_spec(), mroz_terms, 4);
 }
 
-/* ---- Anderson–Rubin confidence sets --------------------------------------- */
+/* ---- Anderson–Rubin confidence sets ---------------------------------------
+ */
 static void check_ar_set(const char *cs, spec s) {
   causal_result *r = fit(&s);
   const char *type;
@@ -552,8 +584,19 @@ static void check_ar_set(const char *cs, spec s) {
 static void test_ar_sets(void **state) {
   (void)state;
   check_ar_set("cig", cig_spec());
-  spec s = {"iv_mroz.csv", "lwage", {"exper", "city"}, {"educ"},
-            {"meduc", "feduc"}, NULL, NULL, 0, 0, 0, 0, 0, 0};
+  spec s = {"iv_mroz.csv",
+            "lwage",
+            {"exper", "city"},
+            {"educ"},
+            {"meduc", "feduc"},
+            NULL,
+            NULL,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0};
   check_ar_set("mroz1", s);
   spec w1 = s;
   memset(w1.inst, 0, sizeof w1.inst);
@@ -815,8 +858,8 @@ static void test_errors(void **state) {
   assert_ok(causal_dataset_add_f64(small, "z1", d, NULL, 5, CAUSAL_COPY));
   assert_ok(causal_dataset_add_f64(small, "z2", e, NULL, 5, CAUSAL_COPY));
   assert_ok(causal_dataset_add_f64(small, "q", e, NULL, 5, CAUSAL_COPY));
-  spec t3 = {NULL, "y", {"w", "q"}, {"x"}, {"z1", "z2"}, NULL, NULL,
-             0, 0, 0, 0, 0, 0};
+  spec t3 = {NULL, "y", {"w", "q"}, {"x"}, {"z1", "z2"}, NULL, NULL, 0, 0,
+             0,    0,   0,          0};
   expect_fail(small, &t3, CAUSAL_EINVAL, "5 observations are too few");
   causal_dataset_free(small);
 }
@@ -826,8 +869,8 @@ static void test_errors(void **state) {
 static void test_nonfinite_frame(void **state) {
   (void)state;
   double y[6] = {1, 2, 3, 4, 5, 7}, X[6] = {1, 1, 1, 1, 1, 1};
-  double Xe[6] = {1, 3, 2, 5, 4, 6}, Z[12] = {1, 2, 2, 4, 5, 5,
-                                                0, 1, 0, 1, 1, 0};
+  double Xe[6] = {1, 3, 2, 5, 4, 6},
+         Z[12] = {1, 2, 2, 4, 5, 5, 0, 1, 0, 1, 1, 0};
   char *xn[1] = {"(Intercept)"}, *en[1] = {"x"}, *zn[2] = {"z1", "z2"};
   cz_frame f;
   memset(&f, 0, sizeof f);
@@ -846,7 +889,7 @@ static void test_nonfinite_frame(void **state) {
   assert_ok(causal_regress_new(&m, CAUSAL_REGRESS_IV));
   causal_result *r = NULL;
   assert_ok(causal_result_new(&r, "iv"));
-  f.alloc = m->alloc; /* the thread's current allocator */
+  f.alloc = m->alloc;             /* the thread's current allocator */
   assert_ok(cz_iv_fit(r, &f, m)); /* finite: fits */
   Z[9] = NAN;
   assert_status(cz_iv_fit(r, &f, m), CAUSAL_ENONFINITE);
