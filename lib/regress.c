@@ -1571,21 +1571,3 @@ int causal_regress_wald(causal_result **out, const causal_result *fit,
   return CAUSAL_OK;
 }
 
-/* ======================================================================
- * TEMPORARY (integrator: delete this block when merging wt/iv). Weak placeholders so this branch links on its own; the
- * real definitions in logit.c, iv.c and hdfe.c override them in the
- * shared library. Do not ship: in a static archive a weak definition here
- * would stop the linker from pulling those objects in.
- * ====================================================================== */
-#if defined(__GNUC__)
-#define CZ_WEAK __attribute__((weak))
-#else
-#define CZ_WEAK
-#endif
-CZ_WEAK int cz_iv_fit(causal_result *r, const cz_frame *f,
-                      const causal_regress *m) {
-  (void)r, (void)f, (void)m;
-  return cz_fail(CAUSAL_EINVAL, "causal_regress_fit: CAUSAL_REGRESS_IV is "
-                                "not available in this build");
-}
-
