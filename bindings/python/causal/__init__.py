@@ -13,6 +13,8 @@ Main objects:
   Binomial, Poisson (scipy.stats-like, vectorized)
 - :class:`Rng` -- PCG64 random numbers
 - :class:`Moments` -- mergeable, serializable means/variances/covariances
+- :func:`ols`, :func:`logit`, :func:`iv`, :func:`wald` -- regression by
+  column names or formulas (:mod:`causal.regress`)
 - :class:`CausalError` and its subclasses -- errors with the library's
   messages
 
@@ -36,6 +38,8 @@ from .csv import (CsvOptions, CsvReader, read_csv, read_csv_string,  # noqa
 from .rng import Rng  # noqa: F401
 from .moments import Moments  # noqa: F401
 from . import dist  # noqa: F401
+from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
+                      WaldResult)
 
 __version__ = "0.1.0"
 
@@ -68,4 +72,5 @@ __all__ = [
     "describe",
     "CsvOptions", "CsvReader", "read_csv", "read_csv_string", "iter_csv",
     "Rng", "Moments", "dist",
+    "ols", "logit", "iv", "wald", "RegressionResult", "WaldResult",
 ]
