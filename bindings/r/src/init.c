@@ -42,6 +42,8 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_csv_reader_next, 1),
     ENTRY(C_csv_reader_rows, 1),
     ENTRY(C_design_build, 5),
+    ENTRY(C_regress_fit, 3),
+    ENTRY(C_regress_wald, 6),
     {NULL, NULL, 0}};
 
 void R_init_causal(DllInfo *dll);

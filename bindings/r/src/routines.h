@@ -37,5 +37,7 @@ SEXP C_csv_reader_open(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_csv_reader_next(SEXP);
 SEXP C_csv_reader_rows(SEXP);
 SEXP C_design_build(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_regress_fit(SEXP, SEXP, SEXP);
+SEXP C_regress_wald(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 
 #endif
