@@ -55,5 +55,6 @@ r_pass=$(grep -oE '^R tests: [0-9]+ passed' build/rcheck.out | grep -oE '[0-9]+'
 total_pass=$((total_pass + r_pass))
 total_fail=$((total_fail + (r_rc != 0 ? 1 : 0)))
 
+echo "$total_pass $total_fail" > build/test-total
 echo "total: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
