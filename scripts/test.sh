@@ -35,6 +35,15 @@ py_fail=$( (grep -oE '[0-9]+ (failed|error)' build/pytest.out || true) | awk '{s
 total_pass=$((total_pass + py_pass))
 total_fail=$((total_fail + py_fail + (py_rc != 0 && py_fail == 0 ? 1 : 0)))
 
+echo "== installed Python package (meson install into build/prefix, no CAUSAL_LIBRARY)"
+if (cd /tmp && env -u CAUSAL_LIBRARY PYTHONPATH="$root/build/prefix/lib/python3/dist-packages" /usr/bin/python3 -c "
+import causal, os
+assert causal.__file__.startswith('$root/build/prefix/'), causal.__file__
+r = causal.describe(causal.read_csv('$root/data/lalonde.csv'))
+assert r['summary'].shape == (9, 9)
+print('installed package OK:', causal.library_version())
+"); then total_pass=$((total_pass + 1)); else total_fail=$((total_fail + 1)); fi
+
 echo "== R package (R CMD build + check)"
 set +e
 bindings/r/check.sh "$root/build" > build/rcheck.out 2>&1
@@ -46,5 +55,6 @@ r_pass=$(grep -oE '^R tests: [0-9]+ passed' build/rcheck.out | grep -oE '[0-9]+'
 total_pass=$((total_pass + r_pass))
 total_fail=$((total_fail + (r_rc != 0 ? 1 : 0)))
 
+echo "$total_pass $total_fail" > build/test-total
 echo "total: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -199,6 +199,20 @@ def _source_tree_candidates():
     return unique
 
 
+def _install_prefix_candidates():
+    """libcausal.so.0 under the prefix the package was installed into
+    (<prefix>/lib[/<multiarch>]/ for <prefix>/lib/python3*/*-packages/causal),
+    so an install into a private prefix works without LD_LIBRARY_PATH."""
+    pkg = _package_dir()
+    parts = pkg.split(os.sep)
+    if len(parts) < 5 or not parts[-2].endswith("-packages"):
+        return []
+    prefix = os.sep.join(parts[:-4]) or os.sep
+    found = [os.path.join(prefix, "lib", SONAME)]
+    found.extend(sorted(glob.glob(os.path.join(prefix, "lib", "*", SONAME))))
+    return [f for f in found if os.path.isfile(f)]
+
+
 def _is_sanitized(path):
     try:
         with open(path, "rb") as f:
@@ -219,7 +233,7 @@ def _load():
             raise ImportError(
                 "causal: cannot load libcausal from %s=%r: %s" % (ENV_VAR, env, e)
             ) from e
-    candidates = _source_tree_candidates() + [SONAME]
+    candidates = _source_tree_candidates() + _install_prefix_candidates() + [SONAME]
     try:
         alt = ctypes.util.find_library("causal")
         if alt and alt not in candidates:

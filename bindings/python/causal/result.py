@@ -384,6 +384,15 @@ class Result(Handle):
             return "<causal.Result (closed)>"
         return "Result: %s\n%s" % (self.kind, self._body())
 
+    def _matrix_text(self, k, max_rows=50, max_cols=12):
+        nr, nc = self._shape(k)
+        if nr == 0 or nc == 0 or nr > max_rows or nc > max_cols:
+            return "  %s  <%d x %d matrix>" % (k, nr, nc)
+        m = _tolist(self.matrix(k))
+        rn = self._dimnames(k, 0, nr) or ["[%d,]" % i for i in range(nr)]
+        cn = self._dimnames(k, 1, nc) or ["[,%d]" % j for j in range(nc)]
+        return "\n%s:\n%s" % (k, _grid(list(rn), list(cn), m))
+
     def _body(self):
         lines = []
         keys = self.keys()
@@ -409,11 +418,24 @@ class Result(Handle):
                                      for a, x in list(zip(nm, v))[:20])
                 lines.append("  %s  [%s]" % (k, body))
             elif t == "matrix":
-                nr, nc = self._shape(k)
-                lines.append("  %s  <%d x %d matrix>" % (k, nr, nc))
+                lines.append(self._matrix_text(k))
         for wtxt in self.warnings:
             lines.append("Warning: %s" % wtxt)
         return "\n".join(lines)
+
+
+def _grid(rownames, colnames, rows):
+    """Right-aligned text grid; rows are lists of floats."""
+    cells = [[_fmt(float(v), 0).strip() for v in r] for r in rows]
+    w0 = max([0] + [len(x) for x in rownames])
+    widths = [max([len(c)] + [len(r[j]) for r in cells])
+              for j, c in enumerate(colnames)]
+    out = [" " * w0 + "".join("  " + c.rjust(widths[j])
+                              for j, c in enumerate(colnames))]
+    for name, r in zip(rownames, cells):
+        out.append(name.ljust(w0) + "".join("  " + v.rjust(widths[j])
+                                            for j, v in enumerate(r)))
+    return "\n".join(out)
 
 
 def _check_names(entry, what, arr, n):

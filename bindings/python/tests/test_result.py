@@ -114,7 +114,11 @@ def test_str_prints_table():
     assert "Result: ols" in s and "(Intercept)" in s and "std.error" in s
     assert "1.000e-20" in s and "Warning: dropped 3 rows" in s
     assert "label" in s and "a=1.0000" in s
-    assert "<2 x 3 matrix>" in s
+    # Small matrices print as a grid with their dimension names.
+    assert "\nm:\n" in s and "r1" in s and "  z" in s
+    big = causal.Result("big")
+    big["M"] = [[float(i + j) for j in range(13)] for i in range(2)]
+    assert "<2 x 13 matrix>" in str(big)
     assert "kind='ols'" in repr(r)
     assert "p.value" in repr(r["coef"])
 
