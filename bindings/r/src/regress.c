@@ -122,8 +122,7 @@ SEXP C_regress_wald(SEXP terms, SEXP table, SEXP vcov, SEXP df, SEXP R,
       TYPEOF(vcov) != REALSXP || TYPEOF(R) != REALSXP)
     crr_stop_msg(CAUSAL_EINVAL, "wald: malformed fit or R");
   size_t k = (size_t)Rf_xlength(terms);
-  if ((size_t)Rf_xlength(table) != 6 * k ||
-      (size_t)Rf_xlength(vcov) != k * k)
+  if ((size_t)Rf_xlength(table) != 6 * k || (size_t)Rf_xlength(vcov) != k * k)
     crr_stop_msg(CAUSAL_EDIM, "wald: the fit's coef and vcov do not match");
   SEXP dim = Rf_getAttrib(R, R_DimSymbol);
   if (TYPEOF(dim) != INTSXP || Rf_xlength(dim) != 2)
