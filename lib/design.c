@@ -203,7 +203,8 @@ int causal_design_set_reference(causal_design *d, const char *column,
 typedef struct ucol {
   const cz_column *col;
   size_t ref;   /* CAT: reference level code */
-  int full;     /* CAT: all levels (no intercept, first main effect) */
+  size_t full_term; /* CAT: the term coded with all levels (no intercept:
+                       the first categorical main effect); SIZE_MAX = none */
 } ucol;
 
 /* Scratch state of one build; everything is freed by build_release. */
@@ -232,17 +233,17 @@ static void build_release(build *b, size_t nterms) {
 }
 
 /* Number of columns a used column contributes to a term. */
-static size_t ncontrib(const ucol *u) {
+static size_t ncontrib(const ucol *u, size_t t) {
   if (u->col->type != CAUSAL_TYPE_CAT)
     return 1;
-  if (u->full)
+  if (u->full_term == t)
     return u->col->nlevels;
   return u->col->nlevels ? u->col->nlevels - 1 : 0;
 }
 
 /* Level code of the k-th dummy of a categorical used column. */
-static size_t dummy_level(const ucol *u, size_t k) {
-  return u->full || k < u->ref ? k : k + 1;
+static size_t dummy_level(const ucol *u, size_t t, size_t k) {
+  return u->full_term == t || k < u->ref ? k : k + 1;
 }
 
 static int resolve(build *b, const causal_design *d,
@@ -268,8 +269,10 @@ static int resolve(build *b, const causal_design *d,
       size_t u = 0;
       while (u < b->nused && b->used[u].col != c)
         u++;
-      if (u == b->nused)
-        b->used[b->nused++].col = c;
+      if (u == b->nused) {
+        b->used[b->nused].col = c;
+        b->used[b->nused++].full_term = SIZE_MAX;
+      }
       b->tcols[t][k] = u;
     }
   }
@@ -302,7 +305,7 @@ static int resolve(build *b, const causal_design *d,
     for (size_t t = 0; t < d->nterms; t++) {
       ucol *u = &b->used[b->tcols[t][0]];
       if (d->terms[t].nparts == 1 && u->col->type == CAUSAL_TYPE_CAT) {
-        u->full = 1;
+        u->full_term = t;
         break;
       }
     }
@@ -346,11 +349,11 @@ static int complete_rows(build *b, const causal_dataset *ds) {
 }
 
 /* Append "x", "g[level]" for component k of a term's column tuple. */
-static void put_component(cz_buf *s, const ucol *u, size_t k) {
+static void put_component(cz_buf *s, const ucol *u, size_t t, size_t k) {
   cz_buf_puts(s, u->col->name);
   if (u->col->type == CAUSAL_TYPE_CAT) {
     cz_buf_puts(s, "[");
-    cz_buf_puts(s, u->col->labels[dummy_level(u, k)]);
+    cz_buf_puts(s, u->col->labels[dummy_level(u, t, k)]);
     cz_buf_puts(s, "]");
   }
 }
@@ -362,7 +365,7 @@ static int make_names(build *b, const causal_design *d) {
   for (size_t t = 0; t < d->nterms; t++) {
     size_t m = 1;
     for (size_t k = 0; k < d->terms[t].nparts; k++)
-      if (!cz_mul_size(m, ncontrib(&b->used[b->tcols[t][k]]), &m))
+      if (!cz_mul_size(m, ncontrib(&b->used[b->tcols[t][k]], t), &m))
         return cz_fail(CAUSAL_ENOMEM, "design has too many columns");
     if (!cz_add_size(total, m, &total))
       return cz_fail(CAUSAL_ENOMEM, "design has too many columns");
@@ -391,7 +394,7 @@ static int make_names(build *b, const causal_design *d) {
     int empty = 0;
     for (size_t k = 0; k < np; k++) {
       idx[k] = 0;
-      empty |= ncontrib(&b->used[b->tcols[t][k]]) == 0;
+      empty |= ncontrib(&b->used[b->tcols[t][k]], t) == 0;
     }
     while (!empty) {
       cz_buf s;
@@ -399,7 +402,7 @@ static int make_names(build *b, const causal_design *d) {
       for (size_t k = 0; k < np; k++) {
         if (k)
           cz_buf_puts(&s, ":");
-        put_component(&s, &b->used[b->tcols[t][k]], idx[k]);
+        put_component(&s, &b->used[b->tcols[t][k]], t, idx[k]);
       }
       if (s.failed) {
         cz_buf_free(&s);
@@ -408,7 +411,7 @@ static int make_names(build *b, const causal_design *d) {
       b->names[b->ncols++] = s.data;
       /* odometer, first component fastest */
       size_t k = 0;
-      while (k < np && ++idx[k] == ncontrib(&b->used[b->tcols[t][k]]))
+      while (k < np && ++idx[k] == ncontrib(&b->used[b->tcols[t][k]], t))
         idx[k++] = 0;
       if (k == np)
         break;
@@ -439,7 +442,7 @@ static void fill_matrix(const build *b, const causal_design *d, double *X) {
     int empty = 0;
     for (size_t k = 0; k < np; k++) {
       idx[k] = 0;
-      empty |= ncontrib(&b->used[b->tcols[t][k]]) == 0;
+      empty |= ncontrib(&b->used[b->tcols[t][k]], t) == 0;
     }
     while (!empty) {
       double *col = X + j * n;
@@ -449,7 +452,7 @@ static void fill_matrix(const build *b, const causal_design *d, double *X) {
         const ucol *u = &b->used[b->tcols[t][k]];
         const cz_column *c = u->col;
         if (c->type == CAUSAL_TYPE_CAT) {
-          int32_t level = (int32_t)dummy_level(u, idx[k]);
+          int32_t level = (int32_t)dummy_level(u, t, idx[k]);
           const int32_t *codes = c->data;
           for (size_t i = 0; i < n; i++)
             if (codes[b->rows[i]] != level)
@@ -461,7 +464,7 @@ static void fill_matrix(const build *b, const causal_design *d, double *X) {
       }
       j++;
       size_t k = 0;
-      while (k < np && ++idx[k] == ncontrib(&b->used[b->tcols[t][k]]))
+      while (k < np && ++idx[k] == ncontrib(&b->used[b->tcols[t][k]], t))
         idx[k++] = 0;
       if (k == np)
         break;

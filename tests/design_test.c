@@ -147,6 +147,21 @@ static void test_reference_and_full_coding(void **state) {
     assert_true(s == 1.0);
   }
   causal_result_free(r);
+  /* Full coding belongs to the main-effect term only: an interaction with
+   * the same column keeps treatment coding (R: model.matrix(~0 + x +
+   * region + x:region) gives x, 3 dummies, then x:region for the two
+   * non-reference levels). */
+  assert_ok(causal_design_add_term(d, "x:region"));
+  assert_ok(causal_design_build(&r, d, ds));
+  const char *n3b[] = {"region[east]",     "region[north]", "region[south]",
+                       "x",                "x:region[east]", "x:region[north]"};
+  assert_colnames(r, n3b, 6);
+  causal_result_free(r);
+  causal_design_free(d);
+  d = new_design();
+  assert_ok(causal_design_add_term(d, "region"));
+  assert_ok(causal_design_set_reference(d, "region", "south"));
+  assert_ok(causal_design_add_term(d, "x"));
   assert_ok(causal_design_set_intercept(d, 1));
   assert_ok(causal_design_build(&r, d, ds));
   const char *n4[] = {"(Intercept)", "region[east]", "region[north]", "x"};
