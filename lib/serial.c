@@ -10,6 +10,7 @@ static const uint8_t cz_magic[4] = {'C', 'Z', 'S', 'T'};
 const char *cz_serial_kind_name(unsigned kind) {
   switch (kind) {
   case CZ_KIND_MOMENTS: return "moments";
+  case CZ_KIND_REGRESS_ACC: return "regression accumulator";
   default: return "unknown";
   }
 }

@@ -143,6 +143,93 @@ CAUSAL_API int causal_regress_wald(causal_result **out,
                                    const causal_result *fit, const double *R,
                                    size_t q, size_t k, const double *rhs);
 
+
+/* ==== Out-of-core regression: mergeable accumulators ====================
+ * (lib/regress_stream.c; formulas, rules and a worked example in
+ * docs/methods/regress_stream.md)
+ *
+ * A causal_regress_acc accumulates the sufficient statistics of an OLS/WLS
+ * or LOGIT specification over data that arrive in chunks (datasets with the
+ * same columns) or in partitions reduced by merge(). The state is
+ * O(k^2 + G k) for k design columns and G clusters, independent of the
+ * number of rows. The fit equals causal_regress_fit on all rows together
+ * (to rounding) with the same result entries, plus scalar "passes".
+ *
+ * Schema: the specification is evaluated against `schema` (a dataset with
+ * every column the specification uses; it may have 0 rows). For
+ * categorical term and outcome columns the schema's level list fixes the
+ * design columns: chunks may lack levels, but a chunk row with a level
+ * the schema does not list is CAUSAL_EINVAL naming the level, column and
+ * row. Chunk columns are matched by name (extra columns are ignored; a
+ * missing one is CAUSAL_ENOTFOUND, categorical vs numeric CAUSAL_ETYPE).
+ * Rows with missing values (NaN, masks) are dropped and counted exactly as
+ * causal_regress_fit does; +-Inf is CAUSAL_ENONFINITE.
+ *
+ * Passes: the caller feeds every chunk (update), then calls next_pass, and
+ * repeats while converged() reports done = 0:
+ *   OLS, classical vcov: 1 pass.  OLS, HC0/HC1/CR0/CR1: 2 passes (the
+ *   scores need the coefficients of pass 1).  LOGIT: one pass per Newton
+ *   (IRLS) iteration plus one evaluation pass.
+ * Not available out-of-core (CAUSAL_EINVAL at creation): IV, absorbed
+ * factors, HC2/HC3/CR2, two-way clustering, the L2 penalty, KEEP_FITTED.
+ *
+ * Merge: dst += src for accumulators of the same specification and schema
+ * in the same pass, derived from one state of the previous passes (for
+ * pass >= 2: merge pass 1, call next_pass once, copy that state to every
+ * partition by clone or serialize). src is not modified. A difference is
+ * CAUSAL_EINVAL naming it.
+ *
+ * Serialized form: the envelope of causal_moments (kind 16), carrying the
+ * specification, the schema and the state, so a deserialized accumulator
+ * can continue updating. Corrupt or truncated buffers are CAUSAL_ECORRUPT,
+ * a buffer of another kind CAUSAL_ETYPE, a newer version CAUSAL_EVERSION.
+ */
+typedef struct causal_regress_acc causal_regress_acc;
+
+CAUSAL_API int causal_regress_acc_new(causal_regress_acc **out,
+                                      const causal_regress *m,
+                                      const causal_dataset *schema);
+CAUSAL_API void causal_regress_acc_free(causal_regress_acc *acc);
+CAUSAL_API int causal_regress_acc_clone(causal_regress_acc **out,
+                                        const causal_regress_acc *acc);
+/* Add a chunk to the current pass. A chunk of 0 rows is a no-op. On error
+ * the accumulator is unchanged. After the last pass: CAUSAL_EINVAL. */
+CAUSAL_API int causal_regress_acc_update(causal_regress_acc *acc,
+                                         const causal_dataset *chunk);
+CAUSAL_API int causal_regress_acc_merge(causal_regress_acc *dst,
+                                        const causal_regress_acc *src);
+/* End the current pass: solve what it allows (rank decision and
+ * coefficients, a Newton step, convergence check) and start the next one
+ * unless none is needed. Every pass must see the same rows (checked:
+ * CAUSAL_EINVAL). Logit non-convergence: CAUSAL_ENOCONV. */
+CAUSAL_API int causal_regress_acc_next_pass(causal_regress_acc *acc);
+/* *done = 1 when causal_regress_acc_fit can be called. */
+CAUSAL_API int causal_regress_acc_converged(const causal_regress_acc *acc,
+                                            int *done);
+/* Current pass, 1-based. */
+CAUSAL_API int causal_regress_acc_pass(const causal_regress_acc *acc,
+                                       int64_t *pass);
+CAUSAL_API int causal_regress_acc_fit(causal_result **out,
+                                      const causal_regress_acc *acc);
+CAUSAL_API int causal_regress_acc_serialize(const causal_regress_acc *acc,
+                                            uint8_t **buf, size_t *len);
+CAUSAL_API int causal_regress_acc_deserialize(causal_regress_acc **out,
+                                              const uint8_t *buf, size_t len);
+
+/* Driver for callers who can re-read their data: next(opaque, pass, index,
+ * &chunk) sets *chunk to the index-th chunk of the data (0-based, starting
+ * over in every pass) or to NULL after the last one, and returns 0 or a
+ * CAUSAL_E* status that stops the fit. The chunk stays owned by the
+ * callback and needs to stay valid only until the next call. */
+typedef int (*causal_regress_chunk_fn)(void *opaque, int64_t pass,
+                                       size_t index,
+                                       const causal_dataset **chunk);
+CAUSAL_API int causal_regress_stream_fit(causal_result **out,
+                                         const causal_regress *m,
+                                         const causal_dataset *schema,
+                                         causal_regress_chunk_fn next,
+                                         void *opaque);
+
 #ifdef __cplusplus
 }
 #endif
