@@ -73,7 +73,7 @@ contains semicolon-missing "$tmp/j2" '"y"'
 contains lalonde-re78 "$tmp/l" "re78"
 
 # ---- regression: ols, logit, iv ------------------------------------------
-contains help-ols "$tmp/h" "ols FILE.csv"
+contains help-ols "$tmp/h" "  ols        linear regression"
 for c in ols logit iv; do
   "$causal" $c --help >"$tmp/rh" 2>&1; check "$c-help" $? 0
   contains "$c-help-examples" "$tmp/rh" "examples:"
