@@ -338,6 +338,7 @@ typedef struct ctx {
   /* event window */
   int64_t lo, hi, ref;
   double *tmp;
+  double cells[4];
   causal_dataset *view;
   cz_buf warn;
 } ctx;
@@ -1525,8 +1526,12 @@ static int headline_row(causal_result *r, const coefs *q, long gen) {
                  who, gen);
 }
 
-/* Cell means of the 2x2 design over the estimation sample. */
-static int cell_means(ctx *c, causal_result *r) {
+static const char *const cell_names[4] = {"control_pre", "control_post",
+                                          "treated_pre", "treated_post"};
+
+/* Cell means of the 2x2 design over the estimation sample (before the
+ * fit: an empty cell is reported as such, not as a collinear term). */
+static int cell_means(ctx *c) {
   causal_regress *m = NULL;
   CZ_CHECK(main_spec(c, &m));
   cz_frame f;
@@ -1543,18 +1548,13 @@ static int cell_means(ctx *c, causal_result *r) {
     sy[cell] += w * f.y[i];
   }
   cz_frame_free(&f);
-  static const char *const names[4] = {"control_pre", "control_post",
-                                       "treated_pre", "treated_post"};
-  double mu[4];
   for (int j = 0; j < 4; j++) {
     if (sw[j] == 0)
       return cz_fail(CAUSAL_EINVAL, "%s: the 2x2 cell %s has no observations",
-                     who, names[j]);
-    mu[j] = sy[j] / sw[j];
+                     who, cell_names[j]);
+    c->cells[j] = sy[j] / sw[j];
   }
-  CZ_CHECK(causal_result_set_vector(r, "cell_means", mu, 4, names));
-  return causal_result_set_scalar(r, "estimate_means",
-                                  (mu[3] - mu[2]) - (mu[1] - mu[0]));
+  return CAUSAL_OK;
 }
 
 static int event_entries(ctx *c, causal_result *r, const coefs *q) {
@@ -1722,7 +1722,12 @@ static int make_result(ctx *c, const trend_out *to, const causal_result *fit,
     case CAUSAL_DID_2X2:
       rc = headline_row(r, &q, (long)c->ngen);
       if (rc == CAUSAL_OK)
-        rc = cell_means(c, r);
+        rc = causal_result_set_vector(r, "cell_means", c->cells, 4,
+                                      cell_names);
+      if (rc == CAUSAL_OK)
+        rc = causal_result_set_scalar(
+            r, "estimate_means",
+            (c->cells[3] - c->cells[2]) - (c->cells[1] - c->cells[0]));
       break;
     case CAUSAL_DID_TWFE: rc = headline_row(r, &q, 0); break;
     default: rc = event_entries(c, r, &q); break;
@@ -1812,6 +1817,8 @@ static int did_run(causal_result **out, const causal_did *d,
   }
   if (rc == CAUSAL_OK)
     rc = build_view(&c);
+  if (rc == CAUSAL_OK && d->design == CAUSAL_DID_2X2)
+    rc = cell_means(&c);
   if (rc == CAUSAL_OK) {
     if (d->trends)
       rc = trend_fit(&c, &to);
@@ -1973,7 +1980,7 @@ int causal_regress_breusch_pagan(causal_result **out, const causal_regress *m,
           j++;
       }
     }
-  } else {
+  } else if (rc == CAUSAL_OK) {
     for (size_t i = 0; i < f.n; i++)
       sel[i] = zsel[i] = i;
   }
