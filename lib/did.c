@@ -66,8 +66,8 @@ void causal_did_free(causal_did *d) {
   if (d == NULL)
     return;
   const cz_alloc *a = &d->alloc;
-  char *slots[] = {d->outcome, d->unit,  d->time, d->treatment,
-                   d->cohort,  d->group, d->post, d->weights,
+  char *slots[] = {d->outcome,     d->unit,       d->time, d->treatment,
+                   d->cohort,      d->group,      d->post, d->weights,
                    d->clusters[0], d->clusters[1]};
   for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
     cz_free(a, slots[i]);
@@ -141,11 +141,13 @@ int causal_did_add_term(causal_did *d, const char *term) {
   int rc = causal_design_add_term(tmp, term);
   causal_design_free(tmp);
   if (rc != CAUSAL_OK)
-    return rc == CAUSAL_ENOMEM ? rc : cz_fail_context(rc, "causal_did_add_term");
+    return rc == CAUSAL_ENOMEM ? rc
+                               : cz_fail_context(rc, "causal_did_add_term");
   for (size_t i = 0; i < d->nterms; i++)
     if (strcmp(d->terms[i], term) == 0)
-      return cz_fail(CAUSAL_EEXISTS, "causal_did_add_term: term '%s' is "
-                                     "already present",
+      return cz_fail(CAUSAL_EEXISTS,
+                     "causal_did_add_term: term '%s' is "
+                     "already present",
                      term);
   if (d->nterms == d->capterms) {
     size_t cap = d->capterms ? 2 * d->capterms : DID_MAX_TERMS_GROW;
@@ -170,12 +172,14 @@ int causal_did_add_cluster(causal_did *d, const char *column) {
   if (column[0] == '\0')
     return cz_fail(CAUSAL_EINVAL, "causal_did_add_cluster: column is empty");
   if (d->nclusters == 2)
-    return cz_fail(CAUSAL_EINVAL, "causal_did_add_cluster: at most two "
-                                  "cluster columns ('%s' would be a third)",
+    return cz_fail(CAUSAL_EINVAL,
+                   "causal_did_add_cluster: at most two "
+                   "cluster columns ('%s' would be a third)",
                    column);
   if (d->nclusters == 1 && strcmp(d->clusters[0], column) == 0)
-    return cz_fail(CAUSAL_EEXISTS, "causal_did_add_cluster: '%s' is already "
-                                   "a cluster column",
+    return cz_fail(CAUSAL_EEXISTS,
+                   "causal_did_add_cluster: '%s' is already "
+                   "a cluster column",
                    column);
   char *dup = cz_strdup(&d->alloc, column);
   if (dup == NULL)
@@ -242,16 +246,26 @@ int causal_did_bounds(int key, double *min, double *max) {
 
 static int64_t *int_slot(causal_did *d, int key) {
   switch (key) {
-  case CAUSAL_DID_DESIGN: return &d->design;
-  case CAUSAL_DID_REFERENCE: return &d->reference;
-  case CAUSAL_DID_LEADS: return &d->leads;
-  case CAUSAL_DID_LAGS: return &d->lags;
-  case CAUSAL_DID_ENDPOINTS: return &d->endpoints;
-  case CAUSAL_DID_TRENDS: return &d->trends;
-  case CAUSAL_DID_VCOV: return &d->vcov;
-  case CAUSAL_DID_SSC: return &d->ssc;
-  case CAUSAL_DID_PLACEBO_SHIFT: return &d->shift;
-  default: return &d->maxiter;
+  case CAUSAL_DID_DESIGN:
+    return &d->design;
+  case CAUSAL_DID_REFERENCE:
+    return &d->reference;
+  case CAUSAL_DID_LEADS:
+    return &d->leads;
+  case CAUSAL_DID_LAGS:
+    return &d->lags;
+  case CAUSAL_DID_ENDPOINTS:
+    return &d->endpoints;
+  case CAUSAL_DID_TRENDS:
+    return &d->trends;
+  case CAUSAL_DID_VCOV:
+    return &d->vcov;
+  case CAUSAL_DID_SSC:
+    return &d->ssc;
+  case CAUSAL_DID_PLACEBO_SHIFT:
+    return &d->shift;
+  default:
+    return &d->maxiter;
   }
 }
 
@@ -283,9 +297,9 @@ int causal_did_set_double(causal_did *d, int key, double value) {
   CZ_CHECK(opt_lookup(__func__, key, 0, &o));
   if (isnan(value) || value < o->min || value > o->max ||
       (o->min_open && value == o->min) || (o->max_open && value == o->max))
-    return cz_fail(CAUSAL_ERANGE, "%s: %s = %g is outside %s%g, %g%s",
-                   __func__, o->name, value, o->min_open ? "(" : "[", o->min,
-                   o->max, o->max_open ? ")" : "]");
+    return cz_fail(CAUSAL_ERANGE, "%s: %s = %g is outside %s%g, %g%s", __func__,
+                   o->name, value, o->min_open ? "(" : "[", o->min, o->max,
+                   o->max_open ? ")" : "]");
   if (key == CAUSAL_DID_CONF_LEVEL)
     d->conf_level = value;
   else
@@ -323,9 +337,9 @@ typedef struct ctx {
   size_t *urow;   /* nunits: first row of each unit (labels) */
   int32_t *tcode; /* n, -1 missing */
   size_t nperiods;
-  double *tval;   /* n, numeric time or NaN */
-  double *erow;   /* n: treatment date of the row's unit/cohort, NaN never */
-  uint8_t *keep;  /* n: 0 = excluded (placebo post rows, dropped window) */
+  double *tval;  /* n, numeric time or NaN */
+  double *erow;  /* n: treatment date of the row's unit/cohort, NaN never */
+  uint8_t *keep; /* n: 0 = excluded (placebo post rows, dropped window) */
   int have_cohort;
   size_t n_treated_units, n_never_units, n_units_present;
   /* generated columns */
@@ -375,10 +389,14 @@ static int is_numeric(const cz_column *col) {
 
 static double colval(const cz_column *col, size_t i) {
   switch (col->type) {
-  case CAUSAL_TYPE_F64: return ((const double *)col->data)[i];
-  case CAUSAL_TYPE_I64: return (double)((const int64_t *)col->data)[i];
-  case CAUSAL_TYPE_BOOL: return ((const uint8_t *)col->data)[i] != 0;
-  default: return ((const int32_t *)col->data)[i];
+  case CAUSAL_TYPE_F64:
+    return ((const double *)col->data)[i];
+  case CAUSAL_TYPE_I64:
+    return (double)((const int64_t *)col->data)[i];
+  case CAUSAL_TYPE_BOOL:
+    return ((const uint8_t *)col->data)[i] != 0;
+  default:
+    return ((const int32_t *)col->data)[i];
   }
 }
 
@@ -454,28 +472,30 @@ static int find(ctx *c, const char *role, const char *name,
     return CAUSAL_OK;
   const cz_column *col = cz_dataset_find(c->ds, name);
   if (col == NULL)
-    return cz_fail(CAUSAL_ENOTFOUND, "%s: %s column '%s' is not in the "
-                                     "dataset",
+    return cz_fail(CAUSAL_ENOTFOUND,
+                   "%s: %s column '%s' is not in the "
+                   "dataset",
                    who, role, name);
   *out = col;
   return CAUSAL_OK;
 }
 
 /* A 0/1 column value: 1, 0, or -1 for missing; other values are errors. */
-static int binary_at(const cz_column *col, const char *role, size_t i,
-                     int *v) {
+static int binary_at(const cz_column *col, const char *role, size_t i, int *v) {
   if (cz_col_missing(col, i)) {
     *v = -1;
     return CAUSAL_OK;
   }
   if (col->type == CAUSAL_TYPE_CAT)
-    return cz_fail(CAUSAL_ETYPE, "%s: %s column '%s' is categorical; it must "
-                                 "hold 0/1",
+    return cz_fail(CAUSAL_ETYPE,
+                   "%s: %s column '%s' is categorical; it must "
+                   "hold 0/1",
                    who, role, col->name);
   double x = colval(col, i);
   if (x != 0.0 && x != 1.0)
-    return cz_fail(CAUSAL_ERANGE, "%s: %s column '%s' is %.15g at row %zu; "
-                                  "it must be 0 or 1",
+    return cz_fail(CAUSAL_ERANGE,
+                   "%s: %s column '%s' is %.15g at row %zu; "
+                   "it must be 0 or 1",
                    who, role, col->name, x, i);
   *v = x == 1.0;
   return CAUSAL_OK;
@@ -484,12 +504,14 @@ static int binary_at(const cz_column *col, const char *role, size_t i,
 static int check_design(ctx *c) {
   const causal_did *d = c->d;
   if (c->outcome == NULL)
-    return cz_fail(CAUSAL_EINVAL, "%s: no outcome column "
-                                  "(causal_did_set_outcome)",
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: no outcome column "
+                   "(causal_did_set_outcome)",
                    who);
   if ((d->group == NULL) != (d->post == NULL))
-    return cz_fail(CAUSAL_EINVAL, "%s: set both the group and the post "
-                                  "column, or neither",
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: set both the group and the post "
+                   "column, or neither",
                    who);
   int have_trt = d->treatment != NULL || d->cohort != NULL;
   if (d->design == CAUSAL_DID_2X2) {
@@ -499,12 +521,14 @@ static int check_design(ctx *c) {
                      "or the time column with a cohort or treatment column",
                      who);
     if (d->group == NULL && d->cohort == NULL && d->unit == NULL)
-      return cz_fail(CAUSAL_EINVAL, "%s: a 2x2 design from a treatment "
-                                    "column needs the unit column",
+      return cz_fail(CAUSAL_EINVAL,
+                     "%s: a 2x2 design from a treatment "
+                     "column needs the unit column",
                      who);
     if (d->trends)
-      return cz_fail(CAUSAL_EINVAL, "%s: unit-specific trends need the TWFE "
-                                    "or event-study design",
+      return cz_fail(CAUSAL_EINVAL,
+                     "%s: unit-specific trends need the TWFE "
+                     "or event-study design",
                      who);
     if (d->shift > 0 && d->group != NULL)
       return cz_fail(CAUSAL_EINVAL,
@@ -513,9 +537,11 @@ static int check_design(ctx *c) {
                      who);
   } else {
     if (d->unit == NULL || d->time == NULL)
-      return cz_fail(CAUSAL_EINVAL, "%s: the %s design needs the unit and "
-                                    "time columns",
-                     who, d->design == CAUSAL_DID_TWFE ? "TWFE" : "event-study");
+      return cz_fail(CAUSAL_EINVAL,
+                     "%s: the %s design needs the unit and "
+                     "time columns",
+                     who,
+                     d->design == CAUSAL_DID_TWFE ? "TWFE" : "event-study");
     if (!have_trt)
       return cz_fail(CAUSAL_EINVAL, "%s: set a treatment or cohort column",
                      who);
@@ -532,8 +558,9 @@ static int panel(ctx *c) {
                  (d->design == CAUSAL_DID_2X2 && d->group == NULL);
   if (c->ct != NULL) {
     if (need_num && !is_numeric(c->ct))
-      return cz_fail(CAUSAL_ETYPE, "%s: time column '%s' must be numeric for "
-                                   "treatment dates, event times and trends",
+      return cz_fail(CAUSAL_ETYPE,
+                     "%s: time column '%s' must be numeric for "
+                     "treatment dates, event times and trends",
                      who, c->ct->name);
     c->tval = cz_malloc(&c->a, n * sizeof *c->tval);
     if (c->tval == NULL)
@@ -541,13 +568,15 @@ static int panel(ctx *c) {
     for (size_t i = 0; i < n; i++) {
       double t = cz_col_missing(c->ct, i) ? NAN : colval(c->ct, i);
       if (isinf(t))
-        return cz_fail(CAUSAL_ENONFINITE, "%s: time column '%s' is %s at row "
-                                          "%zu",
+        return cz_fail(CAUSAL_ENONFINITE,
+                       "%s: time column '%s' is %s at row "
+                       "%zu",
                        who, c->ct->name, t > 0 ? "+Inf" : "-Inf", i);
       if (d->design == CAUSAL_DID_EVENT_STUDY && t == t && t != floor(t))
-        return cz_fail(CAUSAL_EINVAL, "%s: time column '%s' is %.15g at row "
-                                      "%zu; event studies need integer "
-                                      "periods",
+        return cz_fail(CAUSAL_EINVAL,
+                       "%s: time column '%s' is %.15g at row "
+                       "%zu; event studies need integer "
+                       "periods",
                        who, c->ct->name, t, i);
       c->tval[i] = t;
     }
@@ -600,28 +629,28 @@ static int cohort_at(ctx *c, size_t i, double *e) {
     return CAUSAL_OK;
   }
   if (col->type == CAUSAL_TYPE_CAT)
-    return cz_fail(CAUSAL_ETYPE, "%s: cohort column '%s' must be numeric",
-                   who, col->name);
+    return cz_fail(CAUSAL_ETYPE, "%s: cohort column '%s' must be numeric", who,
+                   col->name);
   double v = colval(col, i);
   if (v == -INFINITY)
-    return cz_fail(CAUSAL_ENONFINITE, "%s: cohort column '%s' is -Inf at row "
-                                      "%zu",
+    return cz_fail(CAUSAL_ENONFINITE,
+                   "%s: cohort column '%s' is -Inf at row "
+                   "%zu",
                    who, col->name, i);
   if (v == 0.0 || v == INFINITY) {
     *e = NAN;
     return CAUSAL_OK;
   }
   if (c->d->design == CAUSAL_DID_EVENT_STUDY && v != floor(v))
-    return cz_fail(CAUSAL_EINVAL, "%s: cohort column '%s' is %.15g at row "
-                                  "%zu; event studies need integer periods",
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: cohort column '%s' is %.15g at row "
+                   "%zu; event studies need integer periods",
                    who, col->name, v, i);
   *e = v;
   return CAUSAL_OK;
 }
 
-static int same(double a, double b) {
-  return (a != a && b != b) || a == b;
-}
+static int same(double a, double b) { return (a != a && b != b) || a == b; }
 
 /* Treatment dates per row (erow), from the cohort column or derived from
  * an absorbing treatment column; consistency of both. */
@@ -731,36 +760,40 @@ static int cohorts(ctx *c) {
         c->erow[i] = eu[c->ucode[i]];
     c->have_cohort = need_absorbing;
   }
-  /* unit counts */
-  if (rc == CAUSAL_OK && eu != NULL) {
-    uint8_t *seen = cz_calloc(&c->a, c->nunits ? c->nunits : 1, 1);
-    if (seen == NULL)
-      rc = CAUSAL_ENOMEM;
-    for (size_t i = 0; i < n && rc == CAUSAL_OK; i++) {
-      int32_t u = c->ucode[i];
-      if (u < 0 || (c->keep && !c->keep[i]))
-        continue;
-      int tr;
-      if (c->have_cohort)
-        tr = c->erow[i] == c->erow[i];
-      else {
-        binary_at(c->ctr, "treatment", i, &tr);
-        tr = tr == 1;
-      }
-      seen[u] |= (uint8_t)(1 | (tr ? 2 : 0));
-    }
-    for (size_t u = 0; u < c->nunits && rc == CAUSAL_OK; u++) {
-      if (seen[u] & 1)
-        c->n_units_present++;
-      if (seen[u] & 2)
-        c->n_treated_units++;
-      else if (seen[u] & 1)
-        c->n_never_units++;
-    }
-    cz_free(&c->a, seen);
-  }
   cz_free(&c->a, eu);
   return rc;
+}
+
+/* Units present (with a kept row), ever treated, never treated. */
+static int count_units(ctx *c) {
+  if (c->cu == NULL)
+    return CAUSAL_OK;
+  uint8_t *seen = cz_calloc(&c->a, c->nunits ? c->nunits : 1, 1);
+  if (seen == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t i = 0; i < c->n; i++) {
+    int32_t u = c->ucode[i];
+    if (u < 0 || !c->keep[i])
+      continue;
+    int tr = 0;
+    if (c->have_cohort || c->ctr == NULL)
+      tr = c->erow[i] == c->erow[i];
+    else {
+      binary_at(c->ctr, "treatment", i, &tr);
+      tr = tr == 1;
+    }
+    seen[u] |= (uint8_t)(1 | (tr ? 2 : 0));
+  }
+  for (size_t u = 0; u < c->nunits; u++) {
+    if (seen[u] & 1)
+      c->n_units_present++;
+    if (seen[u] & 2)
+      c->n_treated_units++;
+    else if (seen[u] & 1)
+      c->n_never_units++;
+  }
+  cz_free(&c->a, seen);
+  return CAUSAL_OK;
 }
 
 /* Placebo date: drop the treated units' rows from the real date on, and
@@ -896,8 +929,9 @@ static int gen_event(ctx *c) {
       continue;
     double r = c->tval[i] - c->erow[i];
     if (fabs(r) > DID_MAX_WINDOW)
-      return cz_fail(CAUSAL_ERANGE, "%s: relative time %.15g at row %zu is "
-                                    "beyond +-%d periods",
+      return cz_fail(CAUSAL_ERANGE,
+                     "%s: relative time %.15g at row %zu is "
+                     "beyond +-%d periods",
                      who, r, i, DID_MAX_WINDOW);
     int64_t ri = (int64_t)r;
     rmin = ri < rmin ? ri : rmin;
@@ -909,10 +943,10 @@ static int gen_event(ctx *c) {
   c->hi = d->lags < 0 ? rmax : d->lags;
   c->ref = d->reference;
   if (c->ref < c->lo || c->ref > c->hi)
-    return cz_fail(CAUSAL_ERANGE, "%s: the reference period %lld is outside "
-                                  "the event window [%lld, %lld]",
-                   who, (long long)c->ref, (long long)c->lo,
-                   (long long)c->hi);
+    return cz_fail(CAUSAL_ERANGE,
+                   "%s: the reference period %lld is outside "
+                   "the event window [%lld, %lld]",
+                   who, (long long)c->ref, (long long)c->lo, (long long)c->hi);
   size_t w = (size_t)(c->hi - c->lo) + 1;
   size_t *count = cz_calloc(&c->a, w, sizeof *count);
   if (count == NULL)
@@ -940,15 +974,17 @@ static int gen_event(ctx *c) {
   }
   int rc = CAUSAL_OK;
   if (count[c->ref - c->lo] == 0)
-    rc = cz_fail(CAUSAL_EINVAL, "%s: no observations of treated units at the "
-                                "reference period %lld",
+    rc = cz_fail(CAUSAL_EINVAL,
+                 "%s: no observations of treated units at the "
+                 "reference period %lld",
                  who, (long long)c->ref);
   size_t ng = 0;
   for (size_t j = 0; j < w; j++)
     ng += count[j] > 0 && (int64_t)j + c->lo != c->ref;
   if (rc == CAUSAL_OK && ng == 0)
-    rc = cz_fail(CAUSAL_EINVAL, "%s: the event window has no period besides "
-                                "the reference",
+    rc = cz_fail(CAUSAL_EINVAL,
+                 "%s: the event window has no period besides "
+                 "the reference",
                  who);
   if (rc == CAUSAL_OK)
     rc = gen_alloc(c, ng);
@@ -1020,15 +1056,17 @@ static int view_add_term(ctx *c, const char *term) {
     const char *e = strchr(p, ':');
     size_t len = e ? (size_t)(e - p) : strlen(p);
     if (len >= sizeof buf)
-      return cz_fail(CAUSAL_EINVAL, "%s: column name in term '%s' is too "
-                                    "long",
+      return cz_fail(CAUSAL_EINVAL,
+                     "%s: column name in term '%s' is too "
+                     "long",
                      who, term);
     memcpy(buf, p, len);
     buf[len] = '\0';
     const cz_column *col = cz_dataset_find(c->ds, buf);
     if (col == NULL)
-      return cz_fail(CAUSAL_ENOTFOUND, "%s: term '%s': column '%s' is not in "
-                                       "the dataset",
+      return cz_fail(CAUSAL_ENOTFOUND,
+                     "%s: term '%s': column '%s' is not in "
+                     "the dataset",
                      who, term, buf);
     CZ_CHECK(view_add(c, col));
     p = e ? e + 1 : p + len;
@@ -1047,11 +1085,12 @@ static int build_view(ctx *c) {
   for (size_t i = 0; i < d->nterms; i++)
     CZ_CHECK(view_add_term(c, d->terms[i]));
   for (size_t j = 0; j < c->ngen; j++) {
-    int rc = causal_dataset_add_f64(c->view, c->gname[j], c->gen[j], NULL,
-                                    c->n, CAUSAL_BORROW);
+    int rc = causal_dataset_add_f64(c->view, c->gname[j], c->gen[j], NULL, c->n,
+                                    CAUSAL_BORROW);
     if (rc == CAUSAL_EEXISTS)
-      return cz_fail(CAUSAL_EEXISTS, "%s: the column name '%s' is reserved "
-                                     "for generated regressors; rename it",
+      return cz_fail(CAUSAL_EEXISTS,
+                     "%s: the column name '%s' is reserved "
+                     "for generated regressors; rename it",
                      who, c->gname[j]);
     CZ_CHECK(rc);
   }
@@ -1069,16 +1108,16 @@ static int is_cr(int v) {
 }
 
 /* Common regression options; cluster names given by the caller. */
-static int spec_common(const ctx *c, causal_regress *m,
-                       const char *const *cl, size_t ncl) {
+static int spec_common(const ctx *c, causal_regress *m, const char *const *cl,
+                       size_t ncl) {
   const causal_did *d = c->d;
   for (size_t i = 0; i < ncl; i++)
     CZ_CHECK(causal_regress_add_cluster(m, cl[i]));
   CZ_CHECK(causal_regress_set_int(m, CAUSAL_REGRESS_VCOV,
                                   resolved_vcov(d, ncl > 0)));
   CZ_CHECK(causal_regress_set_int(m, CAUSAL_REGRESS_SSC, d->ssc));
-  CZ_CHECK(causal_regress_set_double(m, CAUSAL_REGRESS_CONF_LEVEL,
-                                     d->conf_level));
+  CZ_CHECK(
+      causal_regress_set_double(m, CAUSAL_REGRESS_CONF_LEVEL, d->conf_level));
   if (d->maxiter > 0)
     CZ_CHECK(causal_regress_set_int(m, CAUSAL_REGRESS_MAXITER, d->maxiter));
   if (d->tol > 0)
@@ -1142,10 +1181,10 @@ static int main_spec(const ctx *c, causal_regress **out) {
  * freedom through a rescaling of the covariance. */
 typedef struct trend_out {
   causal_result *fit;
-  double k_extra;   /* parameters partialled out */
-  double k_trend;   /* unit intercepts and slopes */
+  double k_extra; /* parameters partialled out */
+  double k_trend; /* unit intercepts and slopes */
   size_t nobs, n_dropped;
-  char **names;     /* frame names of the x columns */
+  char **names; /* frame names of the x columns */
   size_t k;
 } trend_out;
 
@@ -1181,8 +1220,8 @@ static void partial_units(const double *t, const double *w, const int32_t *u,
   for (size_t j = 0; j < ncol; j++) {
     double *a = A + j * n;
     /* two passes per column: intercept, then slope */
-    double *am = stt + nunits;      /* nunits: weighted mean of a */
-    double *sl = stt + 2 * nunits;  /* nunits: slope numerator */
+    double *am = stt + nunits;     /* nunits: weighted mean of a */
+    double *sl = stt + 2 * nunits; /* nunits: slope numerator */
     for (size_t g = 0; g < nunits; g++)
       am[g] = sl[g] = 0;
     for (size_t i = 0; i < n; i++)
@@ -1312,9 +1351,10 @@ static int trend_fit(ctx *c, trend_out *to) {
   if (rc == CAUSAL_OK) {
     int v = resolved_vcov(d, f.ncluster_dims > 0);
     if (v == CAUSAL_VCOV_HC2 || v == CAUSAL_VCOV_HC3 || v == CAUSAL_VCOV_CR2)
-      rc = cz_fail(CAUSAL_EINVAL, "%s: HC2, HC3 and CR2 are not available "
-                                  "with unit-specific trends (they need the "
-                                  "leverages of the partialled-out terms)",
+      rc = cz_fail(CAUSAL_EINVAL,
+                   "%s: HC2, HC3 and CR2 are not available "
+                   "with unit-specific trends (they need the "
+                   "leverages of the partialled-out terms)",
                    who);
   }
   if (rc == CAUSAL_OK)
@@ -1362,8 +1402,8 @@ static double pval2(double t, double df) {
 /* Label of a regression coefficient name; NULL for period dummies of the
  * trend path (not reported). *gen = index of the generated regressor or
  * -1. */
-static const char *label_of(const ctx *c, const trend_out *to,
-                            const char *name, long *gen) {
+static const char *label_of(const ctx *c, const trend_out *to, const char *name,
+                            long *gen) {
   *gen = -1;
   const char *fname = name;
   if (to != NULL) {
@@ -1455,8 +1495,8 @@ static int collect(ctx *c, const trend_out *to, const causal_result *fit,
   size_t m = 0;
   for (size_t j = 0; j < k; j++) {
     long g;
-    const char *lb = label_of(c, to, causal_result_dimname(fit, "coef", 0, j),
-                              &g);
+    const char *lb =
+        label_of(c, to, causal_result_dimname(fit, "coef", 0, j), &g);
     if (lb == NULL)
       continue;
     q->label[m] = lb;
@@ -1470,9 +1510,10 @@ static int collect(ctx *c, const trend_out *to, const causal_result *fit,
     CZ_CHECK(causal_result_get_scalar(fit, "df_residual", &dfr));
     kept_df = dfr - to->k_extra;
     if (!(kept_df > 0))
-      rc = cz_fail(CAUSAL_EINVAL, "%s: no residual degrees of freedom with "
-                                  "unit-specific trends (%zu rows, %.0f "
-                                  "parameters)",
+      rc = cz_fail(CAUSAL_EINVAL,
+                   "%s: no residual degrees of freedom with "
+                   "unit-specific trends (%zu rows, %.0f "
+                   "parameters)",
                    who, to->nobs, (double)to->nobs - kept_df);
     const char *cl[2];
     int v = resolved_vcov(c->d, did_clusters(c, cl) > 0);
@@ -1503,8 +1544,8 @@ static int collect(ctx *c, const trend_out *to, const causal_result *fit,
   return rc;
 }
 
-static int set_headline(causal_result *r, double est, double se,
-                        double stat, double p, double lo, double hi) {
+static int set_headline(causal_result *r, double est, double se, double stat,
+                        double p, double lo, double hi) {
   CZ_CHECK(causal_result_set_scalar(r, "estimate", est));
   CZ_CHECK(causal_result_set_scalar(r, "std_error", se));
   CZ_CHECK(causal_result_set_scalar(r, "statistic", stat));
@@ -1522,8 +1563,8 @@ static int headline_row(causal_result *r, const coefs *q, long gen) {
       return set_headline(r, t[j], t[j + m], t[j + 2 * m], t[j + 3 * m],
                           t[j + 4 * m], t[j + 5 * m]);
     }
-  return cz_fail(CAUSAL_EINTERNAL, "%s: generated regressor %ld missing",
-                 who, gen);
+  return cz_fail(CAUSAL_EINTERNAL, "%s: generated regressor %ld missing", who,
+                 gen);
 }
 
 static const char *const cell_names[4] = {"control_pre", "control_post",
@@ -1615,9 +1656,9 @@ static int event_entries(ctx *c, causal_result *r, const coefs *q) {
     if (rc == CAUSAL_OK) {
       static const char *const in[5] = {"statistic", "f_statistic", "df1",
                                         "df2", "p_value"};
-      static const char *const outn[5] = {
-          "pretrend_statistic", "pretrend_f", "pretrend_df1", "pretrend_df2",
-          "pretrend_p_value"};
+      static const char *const outn[5] = {"pretrend_statistic", "pretrend_f",
+                                          "pretrend_df1", "pretrend_df2",
+                                          "pretrend_p_value"};
       for (int k = 0; k < 5 && rc == CAUSAL_OK; k++) {
         double v;
         rc = causal_result_get_scalar(w, in[k], &v);
@@ -1632,9 +1673,10 @@ static int event_entries(ctx *c, causal_result *r, const coefs *q) {
   }
   /* average post-period effect */
   if (rc == CAUSAL_OK && npost == 0)
-    rc = cz_fail(CAUSAL_EINVAL, "%s: the event window has no post-treatment "
-                                "period (relative time >= 0) besides the "
-                                "reference",
+    rc = cz_fail(CAUSAL_EINVAL,
+                 "%s: the event window has no post-treatment "
+                 "period (relative time >= 0) besides the "
+                 "reference",
                  who);
   if (rc == CAUSAL_OK) {
     double est = 0, var = 0, inv = 1.0 / (double)npost;
@@ -1692,8 +1734,7 @@ static int make_result(ctx *c, const trend_out *to, const causal_result *fit,
   if (rc == CAUSAL_OK && to == NULL) {
     static const char *const pass[] = {"nobs", "n_dropped", "n_clusters",
                                        "n_clusters2", "n_singletons"};
-    for (size_t j = 0; j < sizeof pass / sizeof pass[0] && rc == CAUSAL_OK;
-         j++)
+    for (size_t j = 0; j < sizeof pass / sizeof pass[0] && rc == CAUSAL_OK; j++)
       rc = copy_scalar(r, fit, pass[j]);
   } else if (rc == CAUSAL_OK) {
     rc = causal_result_set_scalar(r, "nobs", (double)to->nobs);
@@ -1722,23 +1763,27 @@ static int make_result(ctx *c, const trend_out *to, const causal_result *fit,
     case CAUSAL_DID_2X2:
       rc = headline_row(r, &q, (long)c->ngen);
       if (rc == CAUSAL_OK)
-        rc = causal_result_set_vector(r, "cell_means", c->cells, 4,
-                                      cell_names);
+        rc = causal_result_set_vector(r, "cell_means", c->cells, 4, cell_names);
       if (rc == CAUSAL_OK)
-        rc = causal_result_set_scalar(
-            r, "estimate_means",
-            (c->cells[3] - c->cells[2]) - (c->cells[1] - c->cells[0]));
+        rc = causal_result_set_scalar(r, "estimate_means",
+                                      (c->cells[3] - c->cells[2]) -
+                                          (c->cells[1] - c->cells[0]));
       break;
-    case CAUSAL_DID_TWFE: rc = headline_row(r, &q, 0); break;
-    default: rc = event_entries(c, r, &q); break;
+    case CAUSAL_DID_TWFE:
+      rc = headline_row(r, &q, 0);
+      break;
+    default:
+      rc = event_entries(c, r, &q);
+      break;
     }
   for (size_t j = 0; j < causal_result_nwarnings(fit) && rc == CAUSAL_OK; j++)
     rc = causal_result_add_warning(r, causal_result_warning(fit, j));
   if (rc == CAUSAL_OK && c->warn.len > 0) {
     cz_buf b;
     cz_buf_init(&b, &c->a);
-    cz_buf_printf(&b, "no observations at relative time(s) %s: no "
-                      "coefficient",
+    cz_buf_printf(&b,
+                  "no observations at relative time(s) %s: no "
+                  "coefficient",
                   c->warn.data);
     rc = b.failed ? CAUSAL_ENOMEM : causal_result_add_warning(r, b.data);
     cz_buf_free(&b);
@@ -1789,12 +1834,15 @@ static int did_run(causal_result **out, const causal_did *d,
     rc = panel(&c);
   if (rc == CAUSAL_OK && d->group == NULL)
     rc = cohorts(&c);
-  if (rc == CAUSAL_OK && d->group == NULL)
+  if (rc == CAUSAL_OK && d->group == NULL) {
     placebo(&c);
+    rc = count_units(&c);
+  }
   if (rc == CAUSAL_OK && d->design != CAUSAL_DID_2X2) {
     if (c.n_units_present < 2)
-      rc = cz_fail(CAUSAL_EINVAL, "%s: %zu unit(s): a panel DiD needs at "
-                                  "least two units",
+      rc = cz_fail(CAUSAL_EINVAL,
+                   "%s: %zu unit(s): a panel DiD needs at "
+                   "least two units",
                    who, c.n_units_present);
     else if (c.n_treated_units == 0)
       rc = cz_fail(CAUSAL_EINVAL, "%s: no unit is ever treated", who);
@@ -1810,9 +1858,15 @@ static int did_run(causal_result **out, const causal_did *d,
   }
   if (rc == CAUSAL_OK) {
     switch (d->design) {
-    case CAUSAL_DID_2X2: rc = gen_2x2(&c); break;
-    case CAUSAL_DID_TWFE: rc = gen_twfe(&c); break;
-    default: rc = gen_event(&c); break;
+    case CAUSAL_DID_2X2:
+      rc = gen_2x2(&c);
+      break;
+    case CAUSAL_DID_TWFE:
+      rc = gen_twfe(&c);
+      break;
+    default:
+      rc = gen_event(&c);
+      break;
     }
   }
   if (rc == CAUSAL_OK)
@@ -1937,8 +1991,9 @@ int causal_regress_breusch_pagan(causal_result **out, const causal_regress *m,
     return cz_fail(CAUSAL_EINVAL, "%s: the model must be CAUSAL_REGRESS_OLS",
                    fn);
   if (m->absorb.n > 0)
-    return cz_fail(CAUSAL_EINVAL, "%s: models with absorbed factors are not "
-                                  "supported (use factor terms)",
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: models with absorbed factors are not "
+                   "supported (use factor terms)",
                    fn);
   cz_alloc a = cz_alloc_current();
   cz_frame f;
@@ -1985,9 +2040,10 @@ int causal_regress_breusch_pagan(causal_result **out, const causal_regress *m,
       sel[i] = zsel[i] = i;
   }
   if (rc == CAUSAL_OK && pz < 2)
-    rc = cz_fail(CAUSAL_EINVAL, "%s: the auxiliary variance regression "
-                                "needs an intercept and at least one "
-                                "regressor",
+    rc = cz_fail(CAUSAL_EINVAL,
+                 "%s: the auxiliary variance regression "
+                 "needs an intercept and at least one "
+                 "regressor",
                  fn);
   if (rc == CAUSAL_OK && nz <= f.k)
     rc = cz_fail(CAUSAL_EINVAL, "%s: %zu rows for %zu coefficients", fn, nz,
@@ -2029,8 +2085,9 @@ int causal_regress_breusch_pagan(causal_result **out, const causal_regress *m,
     }
     sigma2 /= N;
     if (!(sigma2 > 0))
-      rc = cz_fail(CAUSAL_EINVAL, "%s: the model fits exactly (zero "
-                                  "residuals)",
+      rc = cz_fail(CAUSAL_EINVAL,
+                   "%s: the model fits exactly (zero "
+                   "residuals)",
                    fn);
     for (size_t i = 0; i < nz && rc == CAUSAL_OK; i++)
       v[i] = studentize ? v[i] - sigma2 : v[i] / sigma2 - 1.0;
@@ -2046,9 +2103,10 @@ int causal_regress_breusch_pagan(causal_result **out, const causal_regress *m,
       stat = studentize ? N * ess / vv : 0.5 * ess;
       df = (double)rank_z - 1.0;
       if (!(df >= 1))
-        rc = cz_fail(CAUSAL_ESINGULAR, "%s: the auxiliary design has rank "
-                                       "%zu: no regressor besides the "
-                                       "intercept",
+        rc = cz_fail(CAUSAL_ESINGULAR,
+                     "%s: the auxiliary design has rank "
+                     "%zu: no regressor besides the "
+                     "intercept",
                      fn, rank_z);
     }
   }
@@ -2063,10 +2121,9 @@ int causal_regress_breusch_pagan(causal_result **out, const causal_regress *m,
   if (rc == CAUSAL_OK)
     rc = causal_result_set_scalar(r, "nobs", (double)nz);
   if (rc == CAUSAL_OK)
-    rc = causal_result_set_string(r, "method",
-                                  studentize
-                                      ? "studentized Breusch-Pagan (Koenker)"
-                                      : "Breusch-Pagan");
+    rc = causal_result_set_string(
+        r, "method",
+        studentize ? "studentized Breusch-Pagan (Koenker)" : "Breusch-Pagan");
   cz_free(&a, sel);
   cz_free(&a, zsel);
   cz_free(&a, X);

@@ -44,8 +44,8 @@ static double ref(const char *name) {
 
 static causal_dataset *fatalities(void) {
   causal_dataset *ds = NULL;
-  assert_ok(causal_csv_read_file(&ds, cz_test_path("data/did_fatalities.csv"),
-                                 NULL));
+  assert_ok(
+      causal_csv_read_file(&ds, cz_test_path("data/did_fatalities.csv"), NULL));
   return ds;
 }
 
@@ -64,8 +64,8 @@ static size_t row_of(const causal_result *r, const char *entry,
   return 0;
 }
 
-static double cell(const causal_result *r, const char *entry,
-                   const char *name, int col) {
+static double cell(const causal_result *r, const char *entry, const char *name,
+                   int col) {
   const double *v;
   size_t nr, nc;
   assert_ok(causal_result_get_matrix(r, entry, &v, &nr, &nc));
@@ -108,7 +108,8 @@ static causal_result *fit(const causal_did *d, const causal_dataset *ds) {
   return r;
 }
 
-/* ---- spec API --------------------------------------------------------------- */
+/* ---- spec API ---------------------------------------------------------------
+ */
 
 static void test_spec_api(void **state) {
   (void)state;
@@ -133,10 +134,10 @@ static void test_spec_api(void **state) {
   assert_ok(causal_did_get_double(d, CAUSAL_DID_CONF_LEVEL, &dv));
   assert_true(dv == 0.95);
   /* every key: bounds, in-range set/get round trip, out-of-range rejected */
-  const int ikeys[] = {CAUSAL_DID_DESIGN,   CAUSAL_DID_REFERENCE,
-                       CAUSAL_DID_LEADS,    CAUSAL_DID_LAGS,
-                       CAUSAL_DID_ENDPOINTS, CAUSAL_DID_TRENDS,
-                       CAUSAL_DID_VCOV,     CAUSAL_DID_SSC,
+  const int ikeys[] = {CAUSAL_DID_DESIGN,        CAUSAL_DID_REFERENCE,
+                       CAUSAL_DID_LEADS,         CAUSAL_DID_LAGS,
+                       CAUSAL_DID_ENDPOINTS,     CAUSAL_DID_TRENDS,
+                       CAUSAL_DID_VCOV,          CAUSAL_DID_SSC,
                        CAUSAL_DID_PLACEBO_SHIFT, CAUSAL_DID_MAXITER};
   for (size_t i = 0; i < sizeof ikeys / sizeof ikeys[0]; i++) {
     assert_ok(causal_did_bounds(ikeys[i], &lo, &hi));
@@ -168,8 +169,7 @@ static void test_spec_api(void **state) {
   assert_status(causal_did_get_int(d, 77, &iv), CAUSAL_EINVAL);
   assert_status(causal_did_bounds(77, &lo, &hi), CAUSAL_EINVAL);
   assert_status(causal_did_bounds(CAUSAL_DID_LAGS, NULL, &hi), CAUSAL_EINVAL);
-  assert_status(causal_did_get_double(d, CAUSAL_DID_TOL, NULL),
-                CAUSAL_EINVAL);
+  assert_status(causal_did_get_double(d, CAUSAL_DID_TOL, NULL), CAUSAL_EINVAL);
   /* roles */
   assert_status(causal_did_set_outcome(d, NULL), CAUSAL_EINVAL);
   assert_status(causal_did_set_outcome(d, ""), CAUSAL_EINVAL);
@@ -346,8 +346,8 @@ static void check_event(const causal_result *r, const char *prefix, int lo,
   assert_close(scalar(r, "p_value"), ref(nb), 1e-7);
   snprintf(nb, sizeof nb, "%s.pre_W", prefix);
   assert_close(scalar(r, "pretrend_statistic"), ref(nb), TOL);
-  assert_close(scalar(r, "pretrend_f"),
-               ref(nb) / scalar(r, "pretrend_df1"), TOL);
+  assert_close(scalar(r, "pretrend_f"), ref(nb) / scalar(r, "pretrend_df1"),
+               TOL);
   snprintf(nb, sizeof nb, "%s.pre_df1", prefix);
   assert_true(scalar(r, "pretrend_df1") == ref(nb));
   assert_true(scalar(r, "pretrend_df2") == 46);
@@ -417,8 +417,7 @@ static void test_event_reference(void **state) {
   R[row_of(r, "coef", "rel[-2]")] = 1;
   causal_result *w = NULL;
   assert_ok(causal_regress_wald(&w, r, R, 1, k, NULL));
-  assert_close(scalar(w, "statistic"), scalar(r, "pretrend_statistic"),
-               1e-12);
+  assert_close(scalar(w, "statistic"), scalar(r, "pretrend_statistic"), 1e-12);
   causal_result_free(w);
   free(R);
   causal_result_free(r);
@@ -475,7 +474,8 @@ static void test_trend_reference(void **state) {
   causal_dataset_free(ds);
 }
 
-/* ---- 2x2 ------------------------------------------------------------------ */
+/* ---- 2x2 ------------------------------------------------------------------
+ */
 
 static void test_2x2_reference(void **state) {
   (void)state;
@@ -539,7 +539,8 @@ static void test_2x2_reference(void **state) {
   causal_dataset_free(ds);
 }
 
-/* ---- Breusch–Pagan --------------------------------------------------------- */
+/* ---- Breusch–Pagan ---------------------------------------------------------
+ */
 
 static void test_breusch_pagan(void **state) {
   (void)state;
@@ -739,8 +740,7 @@ static void test_bad_input(void **state) {
   mini_init(&p);
   /* a single unit */
   for (int i = 0; i < 16; i++)
-    p.unit[i] = "b", p.time[i] = i + 1, p.cohort[i] = 5,
-    p.trt[i] = i + 1 >= 5;
+    p.unit[i] = "b", p.time[i] = i + 1, p.cohort[i] = 5, p.trt[i] = i + 1 >= 5;
   assert_status(mini_fit_status(&p, 16, CAUSAL_DID_TWFE, 1), CAUSAL_EINVAL);
   assert_error_mentions("1 unit(s)");
   mini_init(&p);
@@ -757,8 +757,7 @@ static void test_bad_input(void **state) {
     causal_dataset_free(ds);
   }
   p.time[7] = INFINITY;
-  assert_status(mini_fit_status(&p, 16, CAUSAL_DID_TWFE, 1),
-                CAUSAL_ENONFINITE);
+  assert_status(mini_fit_status(&p, 16, CAUSAL_DID_TWFE, 1), CAUSAL_ENONFINITE);
   assert_error_mentions("row 7");
   mini_init(&p);
   /* non-integer periods in an event study */
@@ -858,7 +857,8 @@ static void test_bad_input(void **state) {
   }
 }
 
-/* ---- simulation: coverage and pre-trend level ----------------------------- */
+/* ---- simulation: coverage and pre-trend level -----------------------------
+ */
 
 static void test_simulation(void **state) {
   (void)state;
@@ -898,8 +898,8 @@ static void test_simulation(void **state) {
     assert_ok(causal_dataset_add_i64(ds, "unit", unit, NULL, N, CAUSAL_BORROW));
     assert_ok(causal_dataset_add_f64(ds, "time", time, NULL, N, CAUSAL_BORROW));
     assert_ok(causal_dataset_add_f64(ds, "y", y, NULL, N, CAUSAL_BORROW));
-    assert_ok(causal_dataset_add_f64(ds, "cohort", coh, NULL, N,
-                                     CAUSAL_BORROW));
+    assert_ok(
+        causal_dataset_add_f64(ds, "cohort", coh, NULL, N, CAUSAL_BORROW));
     causal_result *r = fit(d, ds);
     const double *ev, *et;
     size_t ne, nc, n2;

@@ -67,11 +67,7 @@ extern "C" {
 typedef struct causal_did causal_did;
 
 /* Designs (pinned). */
-enum {
-  CAUSAL_DID_2X2 = 1,
-  CAUSAL_DID_TWFE = 2,
-  CAUSAL_DID_EVENT_STUDY = 3
-};
+enum { CAUSAL_DID_2X2 = 1, CAUSAL_DID_TWFE = 2, CAUSAL_DID_EVENT_STUDY = 3 };
 
 /* Endpoint handling of a limited event window (pinned). */
 enum {
@@ -81,20 +77,20 @@ enum {
 
 /* Option keys (pinned); causal_did_bounds() gives each key's range. */
 enum {
-  CAUSAL_DID_DESIGN = 1,    /* CAUSAL_DID_*; default TWFE */
-  CAUSAL_DID_REFERENCE = 2, /* reference relative period, default -1 */
-  CAUSAL_DID_LEADS = 3,     /* window starts at -LEADS; -1 (default) = all
-                               observed leads */
-  CAUSAL_DID_LAGS = 4,      /* window ends at +LAGS; -1 (default) = all */
-  CAUSAL_DID_ENDPOINTS = 5, /* CAUSAL_DID_BIN (default) or _DROP */
-  CAUSAL_DID_TRENDS = 6,    /* 1: unit-specific linear time trends */
-  CAUSAL_DID_VCOV = 7,      /* CAUSAL_VCOV_*; 0 = default (CR1 by unit
-                               when a unit column is set, else classical) */
-  CAUSAL_DID_SSC = 8,       /* CAUSAL_SSC_*; default CAUSAL_SSC_R */
+  CAUSAL_DID_DESIGN = 1,        /* CAUSAL_DID_*; default TWFE */
+  CAUSAL_DID_REFERENCE = 2,     /* reference relative period, default -1 */
+  CAUSAL_DID_LEADS = 3,         /* window starts at -LEADS; -1 (default) = all
+                                   observed leads */
+  CAUSAL_DID_LAGS = 4,          /* window ends at +LAGS; -1 (default) = all */
+  CAUSAL_DID_ENDPOINTS = 5,     /* CAUSAL_DID_BIN (default) or _DROP */
+  CAUSAL_DID_TRENDS = 6,        /* 1: unit-specific linear time trends */
+  CAUSAL_DID_VCOV = 7,          /* CAUSAL_VCOV_*; 0 = default (CR1 by unit
+                                   when a unit column is set, else classical) */
+  CAUSAL_DID_SSC = 8,           /* CAUSAL_SSC_*; default CAUSAL_SSC_R */
   CAUSAL_DID_PLACEBO_SHIFT = 9, /* k > 0: fake treatment date k time units
                                    before the real one, on the
                                    pre-treatment rows only; default 0 */
-  CAUSAL_DID_MAXITER = 10,  /* fixed-effect iterations (0 = engine default) */
+  CAUSAL_DID_MAXITER = 10, /* fixed-effect iterations (0 = engine default) */
   CAUSAL_DID_CONF_LEVEL = 101, /* default 0.95 */
   CAUSAL_DID_TOL = 102         /* fixed-effect tolerance (0 = default) */
 };
@@ -118,8 +114,7 @@ CAUSAL_API int causal_did_add_cluster(causal_did *d, const char *column);
 
 CAUSAL_API int causal_did_set_int(causal_did *d, int key, int64_t value);
 CAUSAL_API int causal_did_set_double(causal_did *d, int key, double value);
-CAUSAL_API int causal_did_get_int(const causal_did *d, int key,
-                                  int64_t *value);
+CAUSAL_API int causal_did_get_int(const causal_did *d, int key, int64_t *value);
 CAUSAL_API int causal_did_get_double(const causal_did *d, int key,
                                      double *value);
 CAUSAL_API int causal_did_bounds(int key, double *min, double *max);
