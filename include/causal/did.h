@@ -127,21 +127,6 @@ CAUSAL_API int causal_did_fit_outcome(causal_result **out, const causal_did *d,
                                       const causal_dataset *ds,
                                       const char *outcome);
 
-/* ---- Breusch–Pagan test (any OLS/WLS specification) -------------------
- * Regresses the squared residuals of the model m (family OLS, no absorbed
- * factors) on an auxiliary design: the model's own regressors when
- * nterms == 0 (terms may then be NULL), else the given causal_design terms
- * (with an intercept). studentize = 1: Koenker's studentized version
- * (lmtest::bptest default); 0: the original Breusch–Pagan (1979) version.
- * Result (kind "breusch_pagan"): scalars "statistic", "df", "p_value"
- * (chi-square upper tail), "nobs"; string "method". Weighted models follow
- * lmtest::bptest exactly (docs/methods/did.md). Declared here until it
- * moves to causal/regress.h. */
-CAUSAL_API int causal_regress_breusch_pagan(causal_result **out,
-                                            const causal_regress *m,
-                                            const causal_dataset *ds,
-                                            const char *const *terms,
-                                            size_t nterms, int studentize);
 
 #ifdef __cplusplus
 }
