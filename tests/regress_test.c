@@ -258,7 +258,8 @@ static int is_scalar_q(const char *q) {
   static const char *const s[] = {"r_squared", "adj_r_squared", "sigma",
                                   "loglik",    "aic",           "bic",
                                   "rss",       "df_residual",   "df",
-                                  "f_statistic", "f_p_value"};
+                                  "f_statistic", "f_p_value",
+                                  "nobs",      "n_singletons"};
   for (size_t j = 0; j < sizeof s / sizeof s[0]; j++)
     if (strcmp(q, s[j]) == 0)
       return 1;
@@ -1220,6 +1221,86 @@ static void test_fast_oom(void **state) {
   causal_dataset_free(ds);
 }
 
+/* ---- absorbed fixed effects against the dummy regressions ------------- */
+
+typedef struct fespec {
+  const char *cs, *file;
+  const char *outcome;
+  const char *terms[6];
+  const char *absorb[2];
+  const char *cl;
+  int vcov, ssc;
+} fespec;
+
+#define GR_TERMS {"value", "capital", NULL}
+#define FAT_TERMS {"beertax", "drinkage", "unemp", "income", NULL}
+
+static const fespec fespecs[] = {
+    {"gr_fe1_classical", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, NULL, CAUSAL_VCOV_CLASSICAL, CAUSAL_SSC_R},
+    {"gr_fe1_HC1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, NULL, CAUSAL_VCOV_HC1, CAUSAL_SSC_R},
+    {"gr_fe1_CR1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_R},
+    /* Stata's areg counts the absorbed levels in K, as R's dummies do */
+    {"gr_fe1_CR1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_STATA},
+    {"gr_fe1_CR1_fixest", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_FIXEST},
+    {"gr_fe2_classical", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, NULL, CAUSAL_VCOV_CLASSICAL, CAUSAL_SSC_R},
+    {"gr_fe2_HC1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, NULL, CAUSAL_VCOV_HC1, CAUSAL_SSC_R},
+    {"gr_fe2_CR1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_R},
+    {"gr_fe2_CR1_fixest", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_FIXEST},
+    {"fat_fe2_classical", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, NULL, CAUSAL_VCOV_CLASSICAL, CAUSAL_SSC_R},
+    {"fat_fe2_HC1", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, NULL, CAUSAL_VCOV_HC1, CAUSAL_SSC_R},
+    {"fat_fe2_CR1", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, "state", CAUSAL_VCOV_CR1, CAUSAL_SSC_R},
+    {"fat_fe2_CR1_fixest", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, "state", CAUSAL_VCOV_CR1, CAUSAL_SSC_FIXEST},
+};
+
+static void test_fe_references(void **state) {
+  (void)state;
+  reftab ref = load_ref("data/ols_fe_reference.csv");
+  double worst = 0;
+  for (size_t i = 0; i < sizeof fespecs / sizeof fespecs[0]; i++) {
+    const fespec *s = &fespecs[i];
+    causal_dataset *ds = read_csv(s->file, NULL);
+    causal_regress *m = new_ols();
+    assert_ok(causal_regress_set_outcome(m, s->outcome));
+    for (size_t j = 0; s->terms[j]; j++)
+      assert_ok(causal_regress_add_term(m, s->terms[j]));
+    for (size_t j = 0; j < 2 && s->absorb[j]; j++)
+      assert_ok(causal_regress_add_absorb(m, s->absorb[j]));
+    if (s->cl)
+      assert_ok(causal_regress_add_cluster(m, s->cl));
+    assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_VCOV, s->vcov));
+    assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_SSC, s->ssc));
+    /* tight demeaning so the slopes reach 1e-10 */
+    assert_ok(causal_regress_set_double(m, CAUSAL_REGRESS_TOL, 1e-14));
+    causal_result *r = NULL;
+    assert_ok(causal_regress_fit(&r, m, ds));
+    expect_solver(r, "qr");
+    double maxrel = 0;
+    size_t cnt = compare_case(&ref, s->cs, r, 1e-10, &maxrel);
+    if (cnt < 5)
+      fail_msg("%s: only %zu reference values compared", s->cs, cnt);
+    print_message("%-22s %4zu values, max rel err %.2e\n", s->cs, cnt, maxrel);
+    worst = maxrel > worst ? maxrel : worst;
+    causal_result_free(r);
+    causal_regress_free(m);
+    causal_dataset_free(ds);
+  }
+  print_message("fixed effects: max rel err %.2e\n", worst);
+  free(ref.r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_frame_basic),
@@ -1235,6 +1316,7 @@ int main(void) {
       cmocka_unit_test(test_fit_oom),
       cmocka_unit_test(test_fast_path),
       cmocka_unit_test(test_fast_oom),
+      cmocka_unit_test(test_fe_references),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
