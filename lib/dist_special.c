@@ -669,8 +669,8 @@ static double bd0_dev(double a, double u) {
 #define TM_KMAX 12 /* terms in 1/mu */
 #define TM_NWMAX 40 /* powers of omega */
 #define TM_NG (TM_NWMAX + 2 * TM_KMAX + 2)
-#define TM_WMAX 1.0
-#define TM_MUMIN 100.0 /* min(a, b) from which it is used */ /* |omega| limit: a third of the radius 2 sqrt(pi) */
+#define TM_WMAX 1.0 /* |omega| limit: a third of the radius 2 sqrt(pi) */
+#define TM_MUMIN 100.0 /* min(a, b) from which it is used */
 
 /* Temme's uniform expansion for a, b both large (N. M. Temme, Special
  * Functions, Wiley 1996, sec. 11.3.3; the derivation here follows the

@@ -386,6 +386,10 @@ static const fixture fixtures[] = {
     {CAUSAL_DIST_BINOMIAL, {40.0, 0.35}, 0.0, 40.0},
     {CAUSAL_DIST_BINOMIAL, {1e6, 0.3}, 298000.0, 302000.0},
     {CAUSAL_DIST_BINOMIAL, {1e9, 1e-4}, 98500.0, 101500.0},
+    {CAUSAL_DIST_BINOMIAL, {1e7, 0.5}, 4992000.0, 5008000.0},
+    {CAUSAL_DIST_BETA, {1e4, 1e4}, 0.48, 0.52},
+    {CAUSAL_DIST_BETA, {1e5, 3e5}, 0.2465, 0.2535},
+    {CAUSAL_DIST_F, {1e5, 1e5}, 0.97, 1.03},
     {CAUSAL_DIST_POISSON, {7.5, 0}, 0.0, 30.0},
     {CAUSAL_DIST_POISSON, {1e5, 0}, 98500.0, 101500.0},
 };
@@ -440,6 +444,54 @@ static void test_identities(void **state) {
           double dps = 1e-14 * fmin(c, s) + (s > 0.5 ? DBL_EPSILON : 0.0);
           assert_close(q, x, 1e-12 + dpc / sc);
           assert_close(qi, x, 1e-12 + dps / sc);
+        }
+      }
+    }
+  }
+}
+
+/* Both parameters large (Temme's expansion): quantiles from the far tails
+ * to the median round-trip through the cdf/sf, on both sides. Continuous:
+ * |tail(q) / p - 1| <= 1e-13 + 16 eps q f(q) / p (the rounding of q,
+ * amplified). Discrete: q is the smallest integer whose tail passes p
+ * (with the documented 64 eps fuzz). */
+static void test_large_quantiles(void **state) {
+  (void)state;
+  static const struct {
+    int family;
+    double p[2];
+  } cases[] = {
+      {CAUSAL_DIST_BETA, {1e4, 1e4}},      {CAUSAL_DIST_BETA, {1e6, 1e6}},
+      {CAUSAL_DIST_BETA, {1e5, 3e5}},      {CAUSAL_DIST_F, {1e6, 1e8}},
+      {CAUSAL_DIST_F, {1e5, 1e5}},         {CAUSAL_DIST_BINOMIAL, {1e6, 0.3}},
+      {CAUSAL_DIST_BINOMIAL, {1e7, 0.5}},
+  };
+  const double ps[] = {1e-300, 1e-100, 1e-20, 1e-5, 0.025, 0.3, 0.5};
+  const double fuzz = 64.0 * DBL_EPSILON;
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    fixture f = {cases[k].family, {cases[k].p[0], cases[k].p[1]}, 0, 0};
+    int discrete = f.family == CAUSAL_DIST_BINOMIAL;
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+      double p = ps[i];
+      for (int upper = 0; upper <= 1; upper++) {
+        int qf = upper ? CAUSAL_DIST_ISF : CAUSAL_DIST_QUANTILE;
+        int tf = upper ? CAUSAL_DIST_SF : CAUSAL_DIST_CDF;
+        double q = eval1(&f, qf, p);
+        double tq = eval1(&f, tf, q);
+        if (discrete) {
+          double tm = eval1(&f, tf, q - 1.0);
+          int ok = upper ? (tq <= p * (1.0 + fuzz) && tm > p * (1.0 - fuzz))
+                         : (tq >= p * (1.0 - fuzz) && tm < p * (1.0 + fuzz));
+          if (!ok)
+            fail_msg("case %zu: %s(%g) = %.17g, tail %.17g / %.17g", k,
+                     upper ? "isf" : "quantile", p, q, tq, tm);
+        } else {
+          double d = eval1(&f, CAUSAL_DIST_PDF, q);
+          double tol = 1e-13 + 16.0 * DBL_EPSILON * q * d / p;
+          if (!(fabs(tq / p - 1.0) <= tol))
+            fail_msg("case %zu: %s(%g) = %.17g, tail %.17g (rel %.3g, "
+                     "tol %.3g)", k, upper ? "isf" : "quantile", p, q, tq,
+                     fabs(tq / p - 1.0), tol);
         }
       }
     }
@@ -508,6 +560,7 @@ int main(void) {
       cmocka_unit_test(test_bad_params),
       cmocka_unit_test(test_alias_and_clear),
       cmocka_unit_test(test_identities),
+      cmocka_unit_test(test_large_quantiles),
       cmocka_unit_test(test_tails),
       cmocka_unit_test(test_normal_speed),
   };
