@@ -15,7 +15,9 @@
  *    uniform expansion (two terms) for shapes beyond 1e10.
  *  - Incomplete beta: continued fraction (Didonato-Morris / Numerical
  *    Recipes form, modified Lentz) on the side where it converges, with the
- *    prefactor x^a y^b / B(a, b) in Loader's form.
+ *    prefactor x^a y^b / B(a, b) in Loader's form; a series in the
+ *    incomplete gamma for one parameter large against the other; Temme's
+ *    uniform expansion (1996, sec. 11.3.3) for both parameters large.
  *  - Normal cdf: Cody (1993, ACM TOMS 715) rational approximations with the
  *    exp(-x^2/2) splitting trick; quantile: Wichura (1988, AS 241, PPND16),
  *    Newton-refined on the log scale beyond its range.
@@ -713,17 +715,20 @@ static double beta_temme(double x, double y, double a, double b,
   double om = z / sqrt(mu);
   if (!(fabs(om) <= TM_WMAX))
     return NAN;
-  /* powers of omega needed: (|omega| / 3.54)^n below 1e-18 */
-  int nw = TM_NWMAX;
-  if (fabs(om) < 0.01)
-    nw = 10;
-  else {
-    double l = log(fabs(om) * 0.2821);
-    nw = (int)(-41.4 / l) + 2;
-    if (nw > TM_NWMAX)
-      nw = TM_NWMAX;
-  }
-  int ng = nw + 2 * TM_KMAX + 2;
+  /* Terms needed. The absolute accuracy wanted for the sum S below is
+   * tol = 1e-17 / (sqrt(mu) (1 + |z|)), since R / Phi ~ sqrt(mu) (1 + |z|)
+   * S. Powers of omega: the coefficients fall like (1 / 3.54)^n and the
+   * k = 0 series carries the factor 1 / mu, so (|omega| / 3.54)^n below
+   * mu tol suffices. Terms in 1 / mu fall at least like 1 / mu. */
+  double tol = 1e-17 / (sqrt(mu) * (1.0 + fabs(z)));
+  double ltol = log(mu * tol) - 2.0;
+  int nw = 2 + (int)(ltol / log(fmax(fabs(om), 1e-8) * 0.2821));
+  if (nw > TM_NWMAX)
+    nw = TM_NWMAX;
+  int kmax = 2 + (int)(-log(tol) / log(mu));
+  if (kmax > TM_KMAX)
+    kmax = TM_KMAX;
+  int ng = nw + 2 * kmax + 2;
   double m = mu / r, M = fmax(a, b) / r, dpq = (b - a) / r;
   double e[TM_NG + 1], g[TM_NG];
   e[0] = 0.0;
@@ -744,12 +749,10 @@ static double beta_temme(double x, double y, double a, double b,
       s += e[j + 1] * g[n - j];
     g[n] = -s / e[1];
   }
-  /* sum_k mu^(-k-1) c_k(omega); the absolute accuracy needed is about
-   * 1e-17 / (sqrt(mu) (1 + |z|)) since R / Phi ~ sqrt(mu) (1 + |z|) S */
-  double tol = 1e-17 / (sqrt(mu) * (1.0 + fabs(z)));
+  /* S = sum_k mu^(-k-1) c_k(omega) */
   double S = 0.0, scale = 1.0 / mu, prev = INFINITY;
   int done = 0;
-  for (int k = 0; k < TM_KMAX; k++) {
+  for (int k = 0; k < kmax; k++) {
     double ck = 0.0;
     for (int n = nw; n >= 0; n--) {
       double f = g[n + 1 + 2 * k];

@@ -119,30 +119,6 @@ static double rel_error(double got, double ref) {
   return err / fabs(ref);
 }
 
-/* Known limitation (docs/methods/distributions.md): when both beta
- * parameters are large (>= 1e4: binomial with k and n - k both large, F
- * with both df large, beta(1e6, 1e6)) and x is near the mean, the
- * incomplete beta still comes from the continued fraction, which loses
- * ~1e3 ulps there (Temme's uniform expansion / BASYM would fix it). Those
- * rows are held to 5e-13, or 128 eps cond when the condition number is
- * large. Everything else (t at any df, one parameter large) meets the
- * common policy. */
-#define BOTH_LARGE_TOL 0.0
-#define BOTH_LARGE_ULPS 0.0
-
-static int both_large_params(const ref_row *r, int family) {
-  switch (family) {
-  case CAUSAL_DIST_F:
-    return isfinite(r->p1) && isfinite(r->p2) && r->p1 >= 2e4 && r->p2 >= 2e4;
-  case CAUSAL_DIST_BINOMIAL:
-    return floor(r->x) + 1.0 >= 1e4 && r->p1 - floor(r->x) >= 1e4;
-  case CAUSAL_DIST_BETA:
-    return fmin(r->p1, r->p2) >= 1e4;
-  default:
-    return 0;
-  }
-}
-
 static double tolerance_for(const ref_row *r, int family, int func) {
   int discrete = family == CAUSAL_DIST_BINOMIAL || family == CAUSAL_DIST_POISSON;
   if (discrete && (func == CAUSAL_DIST_QUANTILE || func == CAUSAL_DIST_ISF))
@@ -154,9 +130,6 @@ static double tolerance_for(const ref_row *r, int family, int func) {
   double av = fabs(r->value);
   if (av > 0.0 && isfinite(av) && (av < 1e-30 || av > 1e30))
     t = fmax(t, 4.0 * DBL_EPSILON * fabs(log(av)));
-  if (both_large_params(r, family) && func != CAUSAL_DIST_PDF &&
-      func != CAUSAL_DIST_LOGPDF)
-    t = fmax(t, fmax(BOTH_LARGE_TOL, BOTH_LARGE_ULPS * DBL_EPSILON * r->cond));
   return t > BODY_TOL ? t : BODY_TOL;
 }
 
