@@ -1,6 +1,7 @@
 /* Cost per call of the distribution functions A/B code calls in loops:
  * the t cdf at large df (Welch tests on big experiments), the t quantile,
- * and the normal cdf for scale. Short by design:
+ * beta/F/binomial with both parameters large, and the normal cdf for
+ * scale. Short by design:
  *   ./build-h/bench/bench_dist               (well under a second)
  * Calls go through the public vectorized entry, one value per call, so
  * the figure includes argument validation. */
@@ -52,6 +53,23 @@ int main(void) {
   printf("t quantile  df = 1e6      p in (0,1): %6.1f ns/call\n",
          ns_per_call(CAUSAL_DIST_T, CAUSAL_DIST_QUANTILE, &d6, 1, 0.0, 1.0,
                      n / 10, &sink));
+  /* both beta parameters large (Temme's expansion), +-6 sd */
+  double bb[2] = {1e6, 1e6}, ff[2] = {1e6, 1e8}, bn[2] = {1e7, 0.5};
+  printf("beta cdf    (1e6, 1e6)    +-6 sd   : %6.1f ns/call\n",
+         ns_per_call(CAUSAL_DIST_BETA, CAUSAL_DIST_CDF, bb, 2, 0.497, 0.503,
+                     n / 10, &sink));
+  printf("F cdf       (1e6, 1e8)    +-6 sd   : %6.1f ns/call\n",
+         ns_per_call(CAUSAL_DIST_F, CAUSAL_DIST_CDF, ff, 2, 0.9915, 1.0085,
+                     n / 10, &sink));
+  printf("binom cdf   (1e7, 0.5)    +-6 sd   : %6.1f ns/call\n",
+         ns_per_call(CAUSAL_DIST_BINOMIAL, CAUSAL_DIST_CDF, bn, 2, 4990513.0,
+                     5009487.0, n / 10, &sink));
+  printf("beta quant  (1e6, 1e6)    p in (0,1): %6.1f ns/call\n",
+         ns_per_call(CAUSAL_DIST_BETA, CAUSAL_DIST_QUANTILE, bb, 2, 0.0, 1.0,
+                     n / 100, &sink));
+  printf("binom quant (1e7, 0.5)    p in (0,1): %6.1f ns/call\n",
+         ns_per_call(CAUSAL_DIST_BINOMIAL, CAUSAL_DIST_QUANTILE, bn, 2, 0.0,
+                     1.0, n / 100, &sink));
   double nrm[2] = {0.0, 1.0};
   printf("normal cdf                |z| <= 6 : %6.1f ns/call\n",
          ns_per_call(CAUSAL_DIST_NORMAL, CAUSAL_DIST_CDF, nrm, 2, -6.0, 6.0, n,

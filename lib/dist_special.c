@@ -15,7 +15,9 @@
  *    uniform expansion (two terms) for shapes beyond 1e10.
  *  - Incomplete beta: continued fraction (Didonato-Morris / Numerical
  *    Recipes form, modified Lentz) on the side where it converges, with the
- *    prefactor x^a y^b / B(a, b) in Loader's form.
+ *    prefactor x^a y^b / B(a, b) in Loader's form; a series in the
+ *    incomplete gamma for one parameter large against the other; Temme's
+ *    uniform expansion (1996, sec. 11.3.3) for both parameters large.
  *  - Normal cdf: Cody (1993, ACM TOMS 715) rational approximations with the
  *    exp(-x^2/2) splitting trick; quantile: Wichura (1988, AS 241, PPND16),
  *    Newton-refined on the log scale beyond its range.
@@ -645,6 +647,141 @@ static double beta_large_a(double x, double y, double a, double b,
   return lK + lp + log(sum);
 }
 
+/* ---- both parameters large: Temme's uniform expansion ------------------ */
+
+/* a log(a / (a + u)) + u (Loader's bd0(a, a + u)) from the deviation u
+ * itself, so that the two terms of the incomplete beta's exponent see the
+ * same u (x + y = 1 exactly) even when the caller's y = 1 - x was rounded.
+ * Series in v = -u / (2a + u) for |v| <= 1/2 (no cancellation). */
+static double bd0_dev(double a, double u) {
+  double den = 2.0 * a + u, v = -u / den;
+  if (fabs(v) > 0.5)
+    return u - a * log1p(u / a);
+  double s = u * u / den, ej = 2.0 * a * v, v2 = v * v;
+  for (int j = 1; j < 200; j++) {
+    ej *= v2;
+    double s1 = s + ej / (2 * j + 1);
+    if (s1 == s)
+      break;
+    s = s1;
+  }
+  return s;
+}
+
+#define TM_KMAX 12 /* terms in 1/mu */
+#define TM_NWMAX 40 /* powers of omega */
+#define TM_NG (TM_NWMAX + 2 * TM_KMAX + 2)
+#define TM_WMAX 1.0 /* |omega| limit: a third of the radius 2 sqrt(pi) */
+#define TM_MUMIN 100.0 /* min(a, b) from which it is used */
+
+/* Temme's uniform expansion for a, b both large (N. M. Temme, Special
+ * Functions, Wiley 1996, sec. 11.3.3; the derivation here follows the
+ * textbook route, coefficients are computed at run time).
+ *
+ * With r = a + b, p = a/r, q = b/r, substitute t -> zeta in the integral by
+ *   -zeta^2 / 2 = p log(t/p) + q log((1-t)/q),  sign(zeta) = sign(t - p),
+ * so that t^(a-1) (1-t)^(b-1) dt = p^a q^b e^(-r zeta^2/2) g(zeta) dzeta,
+ * g = zeta / (t - p). Repeated integration by parts (g_0 = g,
+ * g_(k+1) = d/dzeta [(g_k(zeta) - g_k(0)) / zeta]) and the normalization
+ * I_1 = 1 give
+ *   I_x(a, b)     = Phi(z) - R,   1 - I_x(a, b) = Phi(-z) + R,
+ *   R = x^a y^b / B(a, b) * sum_k r^(-k-1) (g_k(eta) - g_k(0)) / eta,
+ * with eta = zeta(x) and z = eta sqrt(r); r eta^2 / 2 = bd0(a, r x) +
+ * bd0(b, r y). In the scaled variable w = zeta / sqrt(m), m = min(p, q),
+ * the Taylor coefficients of everything are O(1) (radius 2 sqrt(pi) for
+ * every p) and r^-k becomes mu^-k, mu = min(a, b). s(w) = (t - p) / m
+ * satisfies s s' = w (M + (q - p) s - m s^2), M = max(p, q), which gives
+ * its coefficients e_n by a convolution recurrence; G(w) = w / s(w) =
+ * sum gam_n w^n by series division, and the k-th term is
+ *   mu^(-k-1) sum_n gam_(n+1+2k) (n+2)(n+4)...(n+2k) omega^n,
+ * omega = z / sqrt(mu). Each term is a convergent power series (|omega| <=
+ * 1 against radius 3.5); the sum over k is asymptotic with terms falling
+ * like mu^-k. The result is the log of the smaller tail (the side of z),
+ * Phi of that side times (1 -+ R / Phi), and no cancellation occurs.
+ * Returns NaN (caller falls back) when |omega| > 1 or the sum over k does
+ * not settle. */
+static double beta_temme(double x, double y, double a, double b,
+                         int *have_lower) {
+  double r = a + b, mu = fmin(a, b);
+  /* deviation u = r x - a = b - r y from the smaller (more accurate) of
+   * x and y, with a single rounding */
+  double u = x <= y ? fma(r, x, -a) : -fma(r, y, -b);
+  if (!(a + u > 0.0 && b - u > 0.0))
+    return NAN;
+  double half_z2 = bd0_dev(a, u) + bd0_dev(b, -u);
+  double z = sqrt(2.0 * half_z2);
+  if (u < 0.0)
+    z = -z;
+  double om = z / sqrt(mu);
+  if (!(fabs(om) <= TM_WMAX))
+    return NAN;
+  /* Terms needed. The absolute accuracy wanted for the sum S below is
+   * tol = 1e-17 / (sqrt(mu) (1 + |z|)), since R / Phi ~ sqrt(mu) (1 + |z|)
+   * S. Powers of omega: the coefficients fall like (1 / 3.54)^n and the
+   * k = 0 series carries the factor 1 / mu, so (|omega| / 3.54)^n below
+   * mu tol suffices. Terms in 1 / mu fall at least like 1 / mu. */
+  double tol = 1e-17 / (sqrt(mu) * (1.0 + fabs(z)));
+  double ltol = log(mu * tol) - 2.0;
+  int nw = 2 + (int)(ltol / log(fmax(fabs(om), 1e-8) * 0.2821));
+  if (nw > TM_NWMAX)
+    nw = TM_NWMAX;
+  int kmax = 2 + (int)(-log(tol) / log(mu));
+  if (kmax > TM_KMAX)
+    kmax = TM_KMAX;
+  int ng = nw + 2 * kmax + 2;
+  double m = mu / r, M = fmax(a, b) / r, dpq = (b - a) / r;
+  double e[TM_NG + 1], g[TM_NG];
+  e[0] = 0.0;
+  e[1] = sqrt(M);
+  for (int n = 2; n <= ng; n++) {
+    double s = dpq * e[n - 1], c = 0.0;
+    for (int i = 1; i <= n - 2; i++)
+      c += e[i] * e[n - 1 - i];
+    s -= m * c;
+    for (int i = 2; i <= n - 1; i++)
+      s -= (n + 1 - i) * e[i] * e[n + 1 - i];
+    e[n] = s / ((n + 1) * e[1]);
+  }
+  g[0] = 1.0 / e[1];
+  for (int n = 1; n < ng; n++) {
+    double s = 0.0;
+    for (int j = 1; j <= n; j++)
+      s += e[j + 1] * g[n - j];
+    g[n] = -s / e[1];
+  }
+  /* S = sum_k mu^(-k-1) c_k(omega) */
+  double S = 0.0, scale = 1.0 / mu, prev = INFINITY;
+  int done = 0;
+  for (int k = 0; k < kmax; k++) {
+    double ck = 0.0;
+    for (int n = nw; n >= 0; n--) {
+      double f = g[n + 1 + 2 * k];
+      for (int j = 1; j <= k; j++)
+        f *= n + 2 * j;
+      ck = ck * om + f;
+    }
+    double t = ck * scale;
+    S += t;
+    if (fabs(t) <= tol) {
+      done = 1;
+      break;
+    }
+    if (fabs(t) > prev) /* the asymptotic series started to grow */
+      break;
+    prev = fabs(t);
+    scale /= mu;
+  }
+  if (!done)
+    return NAN;
+  /* log R / Phi(-|z|): x^a y^b / B(a, b) = phi(z) sqrt(ab / r) e^corr */
+  double corr = cz_stirlerr(r) - cz_stirlerr(a) - cz_stirlerr(b);
+  double lphi = cz_pnorm(-fabs(z), 1, 1);
+  double lrat = cz_dnorm(z, 1) - lphi + corr + 0.5 * (log(a) + log(b / r));
+  double ratio = S * exp(lrat);
+  *have_lower = z < 0.0;
+  return lphi + log1p(z < 0.0 ? -ratio : ratio);
+}
+
 double cz_beta_inc(double x, double y, double a, double b, int lower,
                    int log_p) {
   if (isnan(x) || isnan(y) || isnan(a) || isnan(b))
@@ -654,6 +791,15 @@ double cz_beta_inc(double x, double y, double a, double b, int lower,
   if (y <= 0.0)
     return tail_out(0.0, 1, lower, log_p);
   int have_lower = 1;
+  /* Both parameters large, x within about sqrt(min(a, b)) standard
+   * deviations of the mean: Temme's expansion (the continued fraction
+   * needs O(sqrt(min(a, b))) steps there and loses ~1e3 ulps). */
+  if (fmin(a, b) >= TM_MUMIN) {
+    int hl;
+    double lt = beta_temme(x, y, a, b, &hl);
+    if (!isnan(lt))
+      return tail_out(lt, hl, lower, log_p);
+  }
   /* One parameter large against the other, x on the large parameter's
    * side of the distribution: the expansion above (the continued fraction
    * would need O(sqrt(a)) steps with cancellation in each). */

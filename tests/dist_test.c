@@ -119,30 +119,6 @@ static double rel_error(double got, double ref) {
   return err / fabs(ref);
 }
 
-/* Known limitation (docs/methods/distributions.md): when both beta
- * parameters are large (>= 1e4: binomial with k and n - k both large, F
- * with both df large, beta(1e6, 1e6)) and x is near the mean, the
- * incomplete beta still comes from the continued fraction, which loses
- * ~1e3 ulps there (Temme's uniform expansion / BASYM would fix it). Those
- * rows are held to 5e-13, or 128 eps cond when the condition number is
- * large. Everything else (t at any df, one parameter large) meets the
- * common policy. */
-#define BOTH_LARGE_TOL 5e-13
-#define BOTH_LARGE_ULPS 128.0
-
-static int both_large_params(const ref_row *r, int family) {
-  switch (family) {
-  case CAUSAL_DIST_F:
-    return isfinite(r->p1) && isfinite(r->p2) && r->p1 >= 2e4 && r->p2 >= 2e4;
-  case CAUSAL_DIST_BINOMIAL:
-    return floor(r->x) + 1.0 >= 1e4 && r->p1 - floor(r->x) >= 1e4;
-  case CAUSAL_DIST_BETA:
-    return fmin(r->p1, r->p2) >= 1e4;
-  default:
-    return 0;
-  }
-}
-
 static double tolerance_for(const ref_row *r, int family, int func) {
   int discrete = family == CAUSAL_DIST_BINOMIAL || family == CAUSAL_DIST_POISSON;
   if (discrete && (func == CAUSAL_DIST_QUANTILE || func == CAUSAL_DIST_ISF))
@@ -154,9 +130,6 @@ static double tolerance_for(const ref_row *r, int family, int func) {
   double av = fabs(r->value);
   if (av > 0.0 && isfinite(av) && (av < 1e-30 || av > 1e30))
     t = fmax(t, 4.0 * DBL_EPSILON * fabs(log(av)));
-  if (both_large_params(r, family) && func != CAUSAL_DIST_PDF &&
-      func != CAUSAL_DIST_LOGPDF)
-    t = fmax(t, fmax(BOTH_LARGE_TOL, BOTH_LARGE_ULPS * DBL_EPSILON * r->cond));
   return t > BODY_TOL ? t : BODY_TOL;
 }
 
@@ -386,6 +359,10 @@ static const fixture fixtures[] = {
     {CAUSAL_DIST_BINOMIAL, {40.0, 0.35}, 0.0, 40.0},
     {CAUSAL_DIST_BINOMIAL, {1e6, 0.3}, 298000.0, 302000.0},
     {CAUSAL_DIST_BINOMIAL, {1e9, 1e-4}, 98500.0, 101500.0},
+    {CAUSAL_DIST_BINOMIAL, {1e7, 0.5}, 4992000.0, 5008000.0},
+    {CAUSAL_DIST_BETA, {1e4, 1e4}, 0.48, 0.52},
+    {CAUSAL_DIST_BETA, {1e5, 3e5}, 0.2465, 0.2535},
+    {CAUSAL_DIST_F, {1e5, 1e5}, 0.97, 1.03},
     {CAUSAL_DIST_POISSON, {7.5, 0}, 0.0, 30.0},
     {CAUSAL_DIST_POISSON, {1e5, 0}, 98500.0, 101500.0},
 };
@@ -440,6 +417,54 @@ static void test_identities(void **state) {
           double dps = 1e-14 * fmin(c, s) + (s > 0.5 ? DBL_EPSILON : 0.0);
           assert_close(q, x, 1e-12 + dpc / sc);
           assert_close(qi, x, 1e-12 + dps / sc);
+        }
+      }
+    }
+  }
+}
+
+/* Both parameters large (Temme's expansion): quantiles from the far tails
+ * to the median round-trip through the cdf/sf, on both sides. Continuous:
+ * |tail(q) / p - 1| <= 1e-13 + 16 eps q f(q) / p (the rounding of q,
+ * amplified). Discrete: q is the smallest integer whose tail passes p
+ * (with the documented 64 eps fuzz). */
+static void test_large_quantiles(void **state) {
+  (void)state;
+  static const struct {
+    int family;
+    double p[2];
+  } cases[] = {
+      {CAUSAL_DIST_BETA, {1e4, 1e4}},      {CAUSAL_DIST_BETA, {1e6, 1e6}},
+      {CAUSAL_DIST_BETA, {1e5, 3e5}},      {CAUSAL_DIST_F, {1e6, 1e8}},
+      {CAUSAL_DIST_F, {1e5, 1e5}},         {CAUSAL_DIST_BINOMIAL, {1e6, 0.3}},
+      {CAUSAL_DIST_BINOMIAL, {1e7, 0.5}},
+  };
+  const double ps[] = {1e-300, 1e-100, 1e-20, 1e-5, 0.025, 0.3, 0.5};
+  const double fuzz = 64.0 * DBL_EPSILON;
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    fixture f = {cases[k].family, {cases[k].p[0], cases[k].p[1]}, 0, 0};
+    int discrete = f.family == CAUSAL_DIST_BINOMIAL;
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+      double p = ps[i];
+      for (int upper = 0; upper <= 1; upper++) {
+        int qf = upper ? CAUSAL_DIST_ISF : CAUSAL_DIST_QUANTILE;
+        int tf = upper ? CAUSAL_DIST_SF : CAUSAL_DIST_CDF;
+        double q = eval1(&f, qf, p);
+        double tq = eval1(&f, tf, q);
+        if (discrete) {
+          double tm = eval1(&f, tf, q - 1.0);
+          int ok = upper ? (tq <= p * (1.0 + fuzz) && tm > p * (1.0 - fuzz))
+                         : (tq >= p * (1.0 - fuzz) && tm < p * (1.0 + fuzz));
+          if (!ok)
+            fail_msg("case %zu: %s(%g) = %.17g, tail %.17g / %.17g", k,
+                     upper ? "isf" : "quantile", p, q, tq, tm);
+        } else {
+          double d = eval1(&f, CAUSAL_DIST_PDF, q);
+          double tol = 1e-13 + 16.0 * DBL_EPSILON * q * d / p;
+          if (!(fabs(tq / p - 1.0) <= tol))
+            fail_msg("case %zu: %s(%g) = %.17g, tail %.17g (rel %.3g, "
+                     "tol %.3g)", k, upper ? "isf" : "quantile", p, q, tq,
+                     fabs(tq / p - 1.0), tol);
         }
       }
     }
@@ -508,6 +533,7 @@ int main(void) {
       cmocka_unit_test(test_bad_params),
       cmocka_unit_test(test_alias_and_clear),
       cmocka_unit_test(test_identities),
+      cmocka_unit_test(test_large_quantiles),
       cmocka_unit_test(test_tails),
       cmocka_unit_test(test_normal_speed),
   };

@@ -208,10 +208,13 @@ for (ps in list(c(1, 1), c(5, 10), c(0.5, 3), c(100, 1e4), c(1e6, 1e8),
 
 # Huge degrees of freedom: cdf-type rows are replaced by mpmath quadrature;
 # quantiles are left to the C test's round trip.
-for (ps in list(c(50, 1e7), c(1e7, 50))) {
+for (ps in list(c(50, 1e7), c(1e7, 50), c(1e5, 1e5))) {
   a <- ps[1]; b <- ps[2]
   xs <- c(1e-3, 0.1, 0.5, 1, 2, 10,
           1 + sqrt(2 / a + 2 / b) * c(-8, -3, -1, 0, 1, 3, 8, 30))
+  if (min(a, b) >= 1e4) # both large: body and tails of Temme's expansion
+    xs <- c(xs, 1 + sqrt(2 / a + 2 / b) * c(-60, -40, -20, -5, -2, -0.3,
+                                            0.3, 2, 5, 20, 40, 60))
   xs <- xs[xs > 0]
   continuous("f", a, b, xs,
              function(x, lg) df(x, a, b, log = lg),
@@ -233,11 +236,14 @@ for (ps in list(c(0.5, 0.5), c(0.1, 3), c(2, 5), c(1, 1), c(0.3, 0.02),
              function(pp, lw) qbeta(pp, a, b, lower.tail = lw))
 }
 
-for (ps in list(c(1e6, 1e6), c(0.5, 1e7), c(1e7, 3))) {
+for (ps in list(c(1e6, 1e6), c(0.5, 1e7), c(1e7, 3), c(1e4, 1e4),
+                c(1e5, 3e5))) {
   a <- ps[1]; b <- ps[2]
   mu <- a / (a + b); sd <- sqrt(a * b / ((a + b)^2 * (a + b + 1)))
   xs <- c(1e-10, 1e-3, 0.5, 0.999, 1 - 1e-10,
           mu + sd * c(-20, -5, -2, -1, 0, 1, 2, 5, 20))
+  if (min(a, b) >= 1e4) # both large: more of the body and the tails
+    xs <- c(xs, mu + sd * c(-80, -40, -10, -0.3, 0.3, 10, 40, 80))
   xs <- xs[xs > 0 & xs < 1]
   continuous("beta", a, b, xs,
              function(x, lg) dbeta(x, a, b, log = lg),
@@ -281,7 +287,8 @@ pbinom_ref <- function(x, n, pr, lw, lg) {
   v
 }
 for (ps in list(c(0, 0.3), c(1, 0.3), c(50, 0.3), c(50, 0.999), c(50, 0),
-                c(50, 1), c(1e6, 0.3), c(1e6, 1e-5), c(1e9, 1e-4))) {
+                c(50, 1), c(1e6, 0.3), c(1e6, 1e-5), c(1e9, 1e-4),
+                c(1e7, 0.5))) {
   n <- ps[1]; pr <- ps[2]
   mu <- n * pr; sd <- sqrt(n * pr * (1 - pr))
   xs <- c(-1, 0, 0.5, 1, 2, 2.5, 10, 15, 25, 49, 50, 51, n - 1, n, n + 1,
