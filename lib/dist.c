@@ -112,6 +112,10 @@ static double qsolve(const qspec *s, int lower, double lp, double v, double vlo,
     double slope = exp(log(v) + ld - lt); /* |d log tail / d log v| */
     double du = lower ? -g / slope : g / slope;
     double vn = v * exp(du);
+    /* A Newton step below one ulp of v is convergence, even when rounding
+     * puts v itself on the bracket edge (otherwise bisection would run). */
+    if (isfinite(du) && (fabs(du) <= 4e-16 || vn == v))
+      return vn;
     if (!(vn > vlo && vn < vhi) || !isfinite(du)) {
       if (vlo > 0.0 && isfinite(vhi))
         vn = sqrt(vlo) * sqrt(vhi);
