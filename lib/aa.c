@@ -556,6 +556,10 @@ static int prob_init(aa_prob *P, const causal_aa *aa, const causal_dataset *ds,
   P->p = aa->nmetric;
   P->k = (size_t)aa->k;
   P->metric = (const char *const *)aa->metrics;
+  /* Unknown columns first: they explain an empty dataset best. */
+  for (size_t j = 0; j < P->p; j++)
+    if (cz_dataset_find(ds, aa->metrics[j]) == NULL)
+      return cz_fail_context(CAUSAL_ENOTFOUND, "%s: metric", who);
   if (P->n < 2 * P->k)
     return cz_fail(CAUSAL_EINVAL,
                    "%s: %zu units cannot form k = %zu groups of at least 2 "
