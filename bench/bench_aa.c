@@ -80,13 +80,43 @@ static void make_outcome(const causal_dataset *ds, const char *const *m,
   free(lin);
 }
 
+/* In-sample R^2 of y on all the metrics (OLS), the R^2 of Morgan & Rubin's
+ * variance factor. */
+static double r2_on_metrics(const causal_dataset *ds, const char *const *m,
+                            size_t p, const double *y) {
+  size_t n = causal_dataset_nrows(ds);
+  double *v = malloc(n * sizeof *v);
+  causal_dataset *d2;
+  CHECK(causal_dataset_new(&d2));
+  causal_regress *reg;
+  CHECK(causal_regress_new(&reg, CAUSAL_REGRESS_OLS));
+  CHECK(causal_regress_set_outcome(reg, "y_"));
+  for (size_t j = 0; j < p; j++) {
+    size_t col;
+    CHECK(causal_dataset_col_index(ds, m[j], &col));
+    CHECK(causal_dataset_col_to_f64(ds, col, v, n));
+    CHECK(causal_dataset_add_f64(d2, m[j], v, NULL, n, CAUSAL_COPY));
+    CHECK(causal_regress_add_term(reg, m[j]));
+  }
+  CHECK(causal_dataset_add_f64(d2, "y_", y, NULL, n, CAUSAL_COPY));
+  causal_result *r;
+  CHECK(causal_regress_fit(&r, reg, d2));
+  double r2 = scal(r, "r_squared");
+  causal_result_free(r);
+  causal_regress_free(reg);
+  causal_dataset_free(d2);
+  free(v);
+  return r2;
+}
+
 static void run(const char *title, causal_dataset *ds, const char *const *m,
                 size_t p, const char *id, const char *strata, int reps) {
   size_t n = causal_dataset_nrows(ds);
   double *y = malloc(n * sizeof *y), r2;
   make_outcome(ds, m, p, y, &r2);
+  r2 = r2_on_metrics(ds, m, p, y);
   printf("\n%s: %zu units, %zu metrics%s%s, %d splits per design, outcome "
-         "R^2 ~ %.2f\n",
+         "R^2 on the metrics %.3f\n",
          title, n, p, strata ? ", strata " : "", strata ? strata : "", reps,
          r2);
   printf("%-12s %12s %12s %12s %12s %12s %10s\n", "design", "worst|SMD|",
