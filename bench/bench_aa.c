@@ -216,17 +216,16 @@ int main(int argc, char **argv) {
   }
   {
     causal_dataset *ds = read("tests/data/aa_states.csv", "state");
-    const char *const m[8] = {"population", "income", "illiteracy",
-                              "life_exp",   "murder", "hs_grad",
-                              "frost",      "area"};
+    const char *const m[8] = {"population", "income",  "illiteracy", "life_exp",
+                              "murder",     "hs_grad", "frost",      "area"};
     run("US states (state.x77)", ds, m, 8, "state", NULL, reps);
     run("US states, strata = region", ds, m, 8, "state", "region", reps);
     causal_dataset_free(ds);
   }
   {
     causal_dataset *ds = read("data/lalonde.csv", NULL);
-    const char *const m[6] = {"re74", "re75", "age", "educ", "married",
-                              "nodegree"};
+    const char *const m[6] = {"re74", "re75",    "age",
+                              "educ", "married", "nodegree"};
     run("lalonde", ds, m, 6, NULL, "race", reps / 4 > 10 ? reps / 4 : 10);
     causal_dataset_free(ds);
   }

@@ -32,8 +32,9 @@ int causal_aa_new(causal_aa **out, int64_t k) {
   CZ_REQUIRE_NONNULL(out);
   *out = NULL;
   if (k < 2 || k > 1000000)
-    return cz_fail(CAUSAL_ERANGE, "causal_aa_new: k = %lld groups is outside "
-                                  "[2, 1000000]",
+    return cz_fail(CAUSAL_ERANGE,
+                   "causal_aa_new: k = %lld groups is outside "
+                   "[2, 1000000]",
                    (long long)k);
   cz_alloc a = cz_alloc_current();
   causal_aa *aa = cz_calloc(&a, 1, sizeof *aa);
@@ -71,12 +72,11 @@ int causal_aa_add_metric(causal_aa *aa, const char *column) {
   for (size_t j = 0; j < aa->nmetric; j++)
     if (strcmp(aa->metrics[j], column) == 0)
       return cz_fail(CAUSAL_EEXISTS,
-                     "causal_aa_add_metric: metric '%s' already added",
-                     column);
+                     "causal_aa_add_metric: metric '%s' already added", column);
   if (aa->nmetric == aa->capmetric) {
     size_t cap = aa->capmetric ? 2 * aa->capmetric : 4;
-    char **m = cz_realloc(&aa->alloc, aa->metrics,
-                          aa->capmetric * sizeof *m, cap * sizeof *m);
+    char **m = cz_realloc(&aa->alloc, aa->metrics, aa->capmetric * sizeof *m,
+                          cap * sizeof *m);
     if (m == NULL)
       return CAUSAL_ENOMEM;
     aa->metrics = m;
@@ -148,13 +148,34 @@ int causal_aa_bounds(int key, double *min, double *max) {
   CZ_REQUIRE_NONNULL(min);
   CZ_REQUIRE_NONNULL(max);
   switch (key) {
-  case CAUSAL_AA_METHOD: *min = 1; *max = 3; break;
-  case CAUSAL_AA_MAX_DRAWS: *min = 1; *max = 9007199254740992.0; break;
-  case CAUSAL_AA_SEED: *min = 0; *max = 9223372036854775807.0; break;
-  case CAUSAL_AA_RESTARTS: *min = 1; *max = 1000000; break;
-  case CAUSAL_AA_OBJECTIVE: *min = 1; *max = 2; break;
-  case CAUSAL_AA_P_ACCEPT: *min = 1e-12; *max = 1; break;
-  case CAUSAL_AA_THRESHOLD: *min = 0; *max = HUGE_VAL; break;
+  case CAUSAL_AA_METHOD:
+    *min = 1;
+    *max = 3;
+    break;
+  case CAUSAL_AA_MAX_DRAWS:
+    *min = 1;
+    *max = 9007199254740992.0;
+    break;
+  case CAUSAL_AA_SEED:
+    *min = 0;
+    *max = 9223372036854775807.0;
+    break;
+  case CAUSAL_AA_RESTARTS:
+    *min = 1;
+    *max = 1000000;
+    break;
+  case CAUSAL_AA_OBJECTIVE:
+    *min = 1;
+    *max = 2;
+    break;
+  case CAUSAL_AA_P_ACCEPT:
+    *min = 1e-12;
+    *max = 1;
+    break;
+  case CAUSAL_AA_THRESHOLD:
+    *min = 0;
+    *max = HUGE_VAL;
+    break;
   default:
     return cz_fail(CAUSAL_EINVAL, "causal_aa_bounds: unknown option key %d",
                    key);
@@ -179,11 +200,21 @@ int causal_aa_set_int(causal_aa *aa, int key, int64_t value) {
                    "causal_aa_set_int: option %d = %lld is outside [%g, %g]",
                    key, (long long)value, lo, hi);
   switch (key) {
-  case CAUSAL_AA_METHOD: aa->method = value; break;
-  case CAUSAL_AA_MAX_DRAWS: aa->max_draws = value; break;
-  case CAUSAL_AA_SEED: aa->seed = value; break;
-  case CAUSAL_AA_RESTARTS: aa->restarts = value; break;
-  default: aa->objective = value; break;
+  case CAUSAL_AA_METHOD:
+    aa->method = value;
+    break;
+  case CAUSAL_AA_MAX_DRAWS:
+    aa->max_draws = value;
+    break;
+  case CAUSAL_AA_SEED:
+    aa->seed = value;
+    break;
+  case CAUSAL_AA_RESTARTS:
+    aa->restarts = value;
+    break;
+  default:
+    aa->objective = value;
+    break;
   }
   cz_clear_error();
   return CAUSAL_OK;
@@ -215,11 +246,21 @@ int causal_aa_get_int(const causal_aa *aa, int key, int64_t *value) {
   CZ_REQUIRE_NONNULL(aa);
   CZ_REQUIRE_NONNULL(value);
   switch (key) {
-  case CAUSAL_AA_METHOD: *value = aa->method; break;
-  case CAUSAL_AA_MAX_DRAWS: *value = aa->max_draws; break;
-  case CAUSAL_AA_SEED: *value = aa->seed; break;
-  case CAUSAL_AA_RESTARTS: *value = aa->restarts; break;
-  case CAUSAL_AA_OBJECTIVE: *value = aa->objective; break;
+  case CAUSAL_AA_METHOD:
+    *value = aa->method;
+    break;
+  case CAUSAL_AA_MAX_DRAWS:
+    *value = aa->max_draws;
+    break;
+  case CAUSAL_AA_SEED:
+    *value = aa->seed;
+    break;
+  case CAUSAL_AA_RESTARTS:
+    *value = aa->restarts;
+    break;
+  case CAUSAL_AA_OBJECTIVE:
+    *value = aa->objective;
+    break;
   default:
     return cz_fail(CAUSAL_EINVAL,
                    "causal_aa_get_int: %d is not an integer option key", key);
@@ -247,9 +288,9 @@ int causal_aa_get_double(const causal_aa *aa, int key, double *value) {
 typedef struct aa_prob {
   cz_alloc alloc;
   size_t n, p, k;
-  double *x;     /* n x p row-major, centered at the overall means */
-  double *z;     /* n x p row-major, whitened: L^-1 (x_i - xbar), S = L L' */
-  double *xbar;  /* p overall means */
+  double *x;    /* n x p row-major, centered at the overall means */
+  double *z;    /* n x p row-major, whitened: L^-1 (x_i - xbar), S = L L' */
+  double *xbar; /* p overall means */
   size_t nstrata;
   size_t *order;  /* units listed stratum by stratum */
   size_t *sstart; /* nstrata + 1 block starts into order */
@@ -405,8 +446,9 @@ static int prep_strata(aa_prob *P, const causal_aa *aa,
   CZ_CHECK(check_key_column(c, who, "strata"));
   size_t r;
   if (first_missing(c, n, &r))
-    return cz_fail(CAUSAL_EMISSING, "%s: strata column '%s' is missing at row "
-                                    "%zu",
+    return cz_fail(CAUSAL_EMISSING,
+                   "%s: strata column '%s' is missing at row "
+                   "%zu",
                    who, c->name, r);
   keyrow *kr = cz_malloc(&P->alloc, n * sizeof *kr);
   if (kr == NULL)
@@ -471,8 +513,9 @@ static int prep_metrics(aa_prob *P, const causal_aa *aa,
                      who, c->name);
     size_t r;
     if (first_missing(c, n, &r))
-      return cz_fail(CAUSAL_EMISSING, "%s: metric '%s' is missing (NaN) at "
-                                      "row %zu",
+      return cz_fail(CAUSAL_EMISSING,
+                     "%s: metric '%s' is missing (NaN) at "
+                     "row %zu",
                      who, c->name, r);
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -484,8 +527,9 @@ static int prep_metrics(aa_prob *P, const causal_aa *aa,
       else
         v = ((const uint8_t *)c->data)[i] ? 1.0 : 0.0;
       if (!isfinite(v))
-        return cz_fail(CAUSAL_ENONFINITE, "%s: metric '%s' is infinite at row "
-                                          "%zu",
+        return cz_fail(CAUSAL_ENONFINITE,
+                       "%s: metric '%s' is infinite at row "
+                       "%zu",
                        who, c->name, i);
       P->x[i * p + j] = v;
       sum += v;
@@ -549,8 +593,9 @@ static int prob_init(aa_prob *P, const causal_aa *aa, const causal_dataset *ds,
   P->alloc = cz_alloc_current();
   CZ_REQUIRE_NONNULL(ds);
   if (aa->nmetric == 0)
-    return cz_fail(CAUSAL_EINVAL, "%s: no metric; add one with "
-                                  "causal_aa_add_metric",
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: no metric; add one with "
+                   "causal_aa_add_metric",
                    who);
   P->n = causal_dataset_nrows(ds);
   P->p = aa->nmetric;
@@ -580,7 +625,7 @@ static int prob_init(aa_prob *P, const causal_aa *aa, const causal_dataset *ds,
  * centered metrics: sum, sum of squares, whitened sum. */
 typedef struct aa_state {
   int *lab;
-  double *cnt; /* k */
+  double *cnt;              /* k */
   double *sum, *ssq, *wsum; /* k x p each, row-major by group */
   double *tmp;              /* 6 p scratch */
 } aa_state;
@@ -609,8 +654,7 @@ static int state_new(const aa_prob *P, aa_state *S) {
 
 static void state_copy(const aa_prob *P, aa_state *dst, const aa_state *src) {
   memcpy(dst->lab, src->lab, P->n * sizeof *dst->lab);
-  memcpy(dst->cnt, src->cnt,
-         (P->k + 3 * P->k * P->p) * sizeof *dst->cnt);
+  memcpy(dst->cnt, src->cnt, (P->k + 3 * P->k * P->p) * sizeof *dst->cnt);
 }
 
 static void state_stats(const aa_prob *P, aa_state *S) {
@@ -655,8 +699,7 @@ static int default_labels(const aa_prob *P, const causal_aa *aa, int *lab,
   }
   cnt = size + k;
   for (size_t g = 0; g < k; g++) {
-    size[g] = aa->sizes ? aa->sizes[g]
-                        : (int64_t)(n / k + (g < n % k ? 1 : 0));
+    size[g] = aa->sizes ? aa->sizes[g] : (int64_t)(n / k + (g < n % k ? 1 : 0));
     total += size[g];
     cnt[g] = 0;
   }
@@ -706,14 +749,13 @@ typedef struct aa_obj {
 
 /* Objective with groups a and b's statistics optionally replaced (ra, rb
  * point to [sum | ssq | wsum] triples of p values each). */
-static aa_obj objective(const aa_prob *P, const aa_state *S, int kind,
-                        size_t a, const double *ra, size_t b,
-                        const double *rb) {
+static aa_obj objective(const aa_prob *P, const aa_state *S, int kind, size_t a,
+                        const double *ra, size_t b, const double *rb) {
   size_t p = P->p, k = P->k;
   aa_obj o = {0, 0};
   if (kind == CAUSAL_AA_OBJ_MAHALANOBIS) {
     for (size_t g = 0; g < k; g++) {
-      const double *w = g == a && ra ? ra + 2 * p
+      const double *w = g == a && ra   ? ra + 2 * p
                         : g == b && rb ? rb + 2 * p
                                        : S->wsum + g * p;
       double s = 0;
@@ -730,8 +772,7 @@ static aa_obj objective(const aa_prob *P, const aa_state *S, int kind,
                                       : S->ssq + g * p;
     double ng = S->cnt[g];
     for (size_t h = g + 1; h < k; h++) {
-      const double *sh =
-          h == a && ra ? ra : h == b && rb ? rb : S->sum + h * p;
+      const double *sh = h == a && ra ? ra : h == b && rb ? rb : S->sum + h * p;
       const double *qh = h == a && ra   ? ra + p
                          : h == b && rb ? rb + p
                                         : S->ssq + h * p;
@@ -885,8 +926,8 @@ static double threshold_of(const causal_aa *aa, size_t d) {
 /* One design draw into S->lab (whose quotas it keeps). draws: raw draws
  * used. */
 typedef struct aa_run {
-  double a;       /* threshold */
-  int64_t draws;  /* draws or local searches */
+  double a;      /* threshold */
+  int64_t draws; /* draws or local searches */
   aa_obj obj;
 } aa_run;
 
@@ -942,7 +983,8 @@ static const char *const group_names_small[] = {"0", "1", "2", "3", "4",
 static int add_report(causal_result *r, const aa_prob *P, const int *grp,
                       const char *who) {
   size_t n = P->n, p = P->p, k = P->k;
-  double *buf = cz_calloc(&P->alloc, 3 * k * p + 4 * p + k + 2 * k, sizeof *buf);
+  double *buf =
+      cz_calloc(&P->alloc, 3 * k * p + 4 * p + k + 2 * k, sizeof *buf);
   char **gn = cz_calloc(&P->alloc, k, sizeof *gn);
   char *gbuf = cz_calloc(&P->alloc, k, 24);
   int rc = CAUSAL_OK;
@@ -950,7 +992,8 @@ static int add_report(causal_result *r, const aa_prob *P, const int *grp,
     rc = CAUSAL_ENOMEM;
     goto done;
   }
-  double *mean = buf, *sd = mean + k * p, *cnt = sd + k * p; /* p x k col-major */
+  double *mean = buf, *sd = mean + k * p,
+         *cnt = sd + k * p; /* p x k col-major */
   double *smd = cnt + k * p, *stat = smd + p, *pv = stat + p, *df = pv + p;
   double *size = df + p, *zs = size + k;
   (void)zs;
@@ -966,8 +1009,9 @@ static int add_report(causal_result *r, const aa_prob *P, const int *grp,
     size[grp[i]] += 1;
   for (size_t g = 0; g < k; g++)
     if (size[g] < 2) {
-      rc = cz_fail(CAUSAL_EINVAL, "%s: group %zu has %.0f units; every group "
-                                  "needs at least 2",
+      rc = cz_fail(CAUSAL_EINVAL,
+                   "%s: group %zu has %.0f units; every group "
+                   "needs at least 2",
                    who, g, size[g]);
       goto done;
     }
@@ -996,8 +1040,9 @@ static int add_report(causal_result *r, const aa_prob *P, const int *grp,
       smd[j] = sp > 0 ? d / sp : (d == 0 ? 0 : HUGE_VAL);
       if (se2 > 0) {
         stat[j] = d / sqrt(se2);
-        df[j] = se2 * se2 / ((v1 / n1) * (v1 / n1) / (n1 - 1) +
-                             (v0 / n0) * (v0 / n0) / (n0 - 1));
+        df[j] = se2 * se2 /
+                ((v1 / n1) * (v1 / n1) / (n1 - 1) +
+                 (v0 / n0) * (v0 / n0) / (n0 - 1));
         pv[j] = 2 * cz_pt(-fabs(stat[j]), df[j], 1, 0);
       } else {
         stat[j] = d == 0 ? 0 : HUGE_VAL;
@@ -1012,8 +1057,8 @@ static int add_report(causal_result *r, const aa_prob *P, const int *grp,
         ssw += cnt[j + g * p];
         for (size_t h = g + 1; h < k; h++) {
           double d = mean[j + h * p] - m;
-          double sp = sqrt((cnt[j + g * p] + cnt[j + h * p]) /
-                           (size[g] + size[h] - 2));
+          double sp =
+              sqrt((cnt[j + g * p] + cnt[j + h * p]) / (size[g] + size[h] - 2));
           double s = sp > 0 ? fabs(d) / sp : (d == 0 ? 0 : HUGE_VAL);
           if (s > worst)
             worst = s;
@@ -1088,7 +1133,8 @@ static double v_a_of(double a, double d) {
   return den > 0 ? cz_pchisq(a, d + 2, 1, 0) / den : 0;
 }
 
-/* ---- public entry points -------------------------------------------------- */
+/* ---- public entry points --------------------------------------------------
+ */
 
 int causal_aa_split(causal_result **out, const causal_aa *aa,
                     const causal_dataset *ds) {
@@ -1155,8 +1201,7 @@ int causal_aa_split(causal_result **out, const causal_aa *aa,
                                            : NAN)) ||
         (rc = causal_result_set_scalar(r, "draws", (double)run.draws)) ||
         (rc = causal_result_set_scalar(r, "v_a", va)) ||
-        (rc = causal_result_set_scalar(r, "objective",
-                                       opt ? run.obj.f : NAN)))
+        (rc = causal_result_set_scalar(r, "objective", opt ? run.obj.f : NAN)))
       (void)0;
   }
   if (rc != CAUSAL_OK) {
@@ -1179,14 +1224,14 @@ int causal_aa_split(causal_result **out, const causal_aa *aa,
 static int check_groups(const aa_prob *P, const int64_t *group, size_t n,
                         int *grp, const char *who) {
   if (n != P->n)
-    return cz_fail(CAUSAL_EDIM, "%s: group has %zu entries but the dataset "
-                                "has %zu units",
+    return cz_fail(CAUSAL_EDIM,
+                   "%s: group has %zu entries but the dataset "
+                   "has %zu units",
                    who, n, P->n);
   for (size_t i = 0; i < n; i++) {
     if (group[i] < 0 || group[i] >= (int64_t)P->k)
-      return cz_fail(CAUSAL_ERANGE,
-                     "%s: group[%zu] = %lld is outside [0, %zu)", who, i,
-                     (long long)group[i], P->k);
+      return cz_fail(CAUSAL_ERANGE, "%s: group[%zu] = %lld is outside [0, %zu)",
+                     who, i, (long long)group[i], P->k);
     grp[i] = (int)group[i];
   }
   return CAUSAL_OK;
@@ -1256,8 +1301,8 @@ static double ri_stat(const aa_prob *P, const int *lab, const double *y,
 }
 
 int causal_aa_randinf(causal_result **out, const causal_aa *aa,
-                      const causal_dataset *ds, const int64_t *group,
-                      size_t n, const double *y, size_t ny, int64_t draws) {
+                      const causal_dataset *ds, const int64_t *group, size_t n,
+                      const double *y, size_t ny, int64_t draws) {
   static const char who[] = "causal_aa_randinf";
   CZ_REQUIRE_NONNULL(out);
   *out = NULL;
@@ -1437,13 +1482,13 @@ int causal_aa_mde(causal_result **out, const double *variance, size_t nvar,
   if (rc == CAUSAL_OK) {
     for (size_t g = 1; g < k; g++)
       for (size_t j = 0; j < nvar; j++) {
-        double se = sqrt(variance[j] * (1.0 / (double)sizes[g] +
-                                        1.0 / (double)sizes[0]));
+        double se = sqrt(variance[j] *
+                         (1.0 / (double)sizes[g] + 1.0 / (double)sizes[0]));
         m1[j + (g - 1) * nvar] = mult * se;
         m2[j + (g - 1) * nvar] = mult * se * sqrt(factor);
       }
-    if ((rc = causal_result_set_matrix(r, "mde", m1, nvar, k - 1, NULL,
-                                       NULL)) ||
+    if ((rc =
+             causal_result_set_matrix(r, "mde", m1, nvar, k - 1, NULL, NULL)) ||
         (rc = causal_result_set_matrix(r, "mde_rerandomized", m2, nvar, k - 1,
                                        NULL, NULL)) ||
         (rc = causal_result_set_scalar(r, "v_a", va)) ||

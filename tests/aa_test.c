@@ -167,8 +167,8 @@ static void test_threshold_va(void **state) {
       char t[8];
       snprintf(t, sizeof t, "%d", dfs[b]);
       causal_result *r = NULL;
-      assert_ok(causal_aa_mde(&r, &var, 1, sizes, 2, 0.05, 0.8, 0.5, dfs[b],
-                              ps[a]));
+      assert_ok(
+          causal_aa_mde(&r, &var, 1, sizes, 2, 0.05, 0.8, 0.5, dfs[b], ps[a]));
       assert_close(scal(r, "threshold"), ref("threshold", pn[a], t), 1e-12);
       assert_close(scal(r, "v_a"), ref("v_a", pn[a], t), 1e-11);
       assert_close(scal(r, "variance_factor"),
@@ -368,8 +368,8 @@ static void test_optimize(void **state) {
   assert_memory_equal(g, g2, sizeof g);
   causal_result_free(r2);
   /* Mahalanobis objective: M is far below a typical rerandomized value */
-  assert_ok(causal_aa_set_int(aa, CAUSAL_AA_OBJECTIVE,
-                              CAUSAL_AA_OBJ_MAHALANOBIS));
+  assert_ok(
+      causal_aa_set_int(aa, CAUSAL_AA_OBJECTIVE, CAUSAL_AA_OBJ_MAHALANOBIS));
   assert_ok(causal_aa_split(&r2, aa, ds));
   assert_close(scal(r2, "objective"), scal(r2, "mahalanobis"), 1e-9);
   assert_true(scal(r2, "mahalanobis") < 0.05);
@@ -582,8 +582,7 @@ static void test_errors(void **state) {
   assert_status(causal_aa_set_int(aa, 77, 1), CAUSAL_EINVAL);
   assert_status(causal_aa_set_int(aa, CAUSAL_AA_P_ACCEPT, 1), CAUSAL_ETYPE);
   assert_status(causal_aa_set_double(aa, CAUSAL_AA_METHOD, 1), CAUSAL_ETYPE);
-  assert_status(causal_aa_set_double(aa, CAUSAL_AA_P_ACCEPT, 0),
-                CAUSAL_ERANGE);
+  assert_status(causal_aa_set_double(aa, CAUSAL_AA_P_ACCEPT, 0), CAUSAL_ERANGE);
   assert_status(causal_aa_set_double(aa, CAUSAL_AA_P_ACCEPT, NAN),
                 CAUSAL_ERANGE);
   assert_status(causal_aa_set_double(aa, CAUSAL_AA_THRESHOLD, INFINITY),
@@ -598,8 +597,7 @@ static void test_errors(void **state) {
   assert_int_equal(iv, 4);
   assert_ok(causal_aa_get_double(aa, CAUSAL_AA_P_ACCEPT, &dv));
   assert_close(dv, 0.05, 0);
-  assert_status(causal_aa_get_int(aa, CAUSAL_AA_P_ACCEPT, &iv),
-                CAUSAL_EINVAL);
+  assert_status(causal_aa_get_int(aa, CAUSAL_AA_P_ACCEPT, &iv), CAUSAL_EINVAL);
   assert_status(causal_aa_get_double(aa, CAUSAL_AA_SEED, &dv), CAUSAL_EINVAL);
 
   /* data problems */
@@ -835,7 +833,7 @@ static void test_many_groups(void **state) {
   causal_result *r = NULL;
   assert_ok(causal_aa_split(&r, aa, ds));
   assert_string_equal(causal_result_dimname(r, "means", 1, 11), "11");
-  assert_close(vec_at(r, "size", 0), 5, 0);  /* 50 = 2 x 5 + 10 x 4 */
+  assert_close(vec_at(r, "size", 0), 5, 0); /* 50 = 2 x 5 + 10 x 4 */
   assert_close(vec_at(r, "size", 11), 4, 0);
   assert_close(scal(r, "mahalanobis_df"), 22, 0);
   causal_result_free(r);

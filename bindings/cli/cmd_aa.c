@@ -182,8 +182,7 @@ static int pick(const char *v, const char *const *names, int n) {
 
 /* Apply one option with a value to aa / o; returns an exit code. */
 static int apply(causal_aa *aa, aa_opts *o, const char *a, const char *v) {
-  static const char *const methods[] = {"rerandomize", "optimize",
-                                        "complete"};
+  static const char *const methods[] = {"rerandomize", "optimize", "complete"};
   static const char *const objectives[] = {"max_smd", "mahalanobis"};
   int64_t iv = 0;
   double dv = 0;
@@ -275,8 +274,7 @@ static int run(causal_aa *spec, aa_opts *o) {
     for (char *t = strtok(buf, ","); t && ns < 256; t = strtok(NULL, ","))
       if (parse_i64(t, &sizes[ns++])) {
         causal_aa_free(aa);
-        fprintf(stderr, "%s aa-split: invalid --sizes '%s'\n", prog,
-                o->sizes);
+        fprintf(stderr, "%s aa-split: invalid --sizes '%s'\n", prog, o->sizes);
         return EXIT_USAGE;
       }
     rc = causal_aa_set_sizes(aa, sizes, ns);

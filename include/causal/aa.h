@@ -123,8 +123,7 @@ CAUSAL_API int causal_aa_set_sizes(causal_aa *aa, const int64_t *sizes,
                                    size_t k);
 CAUSAL_API int causal_aa_set_int(causal_aa *aa, int key, int64_t value);
 CAUSAL_API int causal_aa_set_double(causal_aa *aa, int key, double value);
-CAUSAL_API int causal_aa_get_int(const causal_aa *aa, int key,
-                                 int64_t *value);
+CAUSAL_API int causal_aa_get_int(const causal_aa *aa, int key, int64_t *value);
 CAUSAL_API int causal_aa_get_double(const causal_aa *aa, int key,
                                     double *value);
 CAUSAL_API int causal_aa_bounds(int key, double *min, double *max);
@@ -137,8 +136,8 @@ CAUSAL_API int causal_aa_split(causal_result **out, const causal_aa *aa,
  * n = nrows(ds) units (sizes and strata of the specification are not
  * imposed; every group needs >= 2 units). */
 CAUSAL_API int causal_aa_balance(causal_result **out, const causal_aa *aa,
-                                 const causal_dataset *ds,
-                                 const int64_t *group, size_t n);
+                                 const causal_dataset *ds, const int64_t *group,
+                                 size_t n);
 
 /* Randomization inference after the experiment. y[i] is the outcome of
  * unit i (n = nrows(ds)), group[i] its group. The reference distribution
@@ -154,9 +153,9 @@ CAUSAL_API int causal_aa_balance(causal_result **out, const causal_aa *aa,
  * "p_value", "draws", "raw_draws", "threshold", "mahalanobis" (of the
  * observed allocation; a warning if it is above the threshold). */
 CAUSAL_API int causal_aa_randinf(causal_result **out, const causal_aa *aa,
-                                 const causal_dataset *ds,
-                                 const int64_t *group, size_t n,
-                                 const double *y, size_t ny, int64_t draws);
+                                 const causal_dataset *ds, const int64_t *group,
+                                 size_t n, const double *y, size_t ny,
+                                 int64_t draws);
 
 /* Sample-size advisor for a fixed unit set: the minimum detectable effect
  * of comparing group g (g = 1..k-1) with group 0 for each of nvar outcome

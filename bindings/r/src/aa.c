@@ -32,8 +32,7 @@ static SEXP aa_build(SEXP spec, causal_aa **out) {
     crr_stop_msg(CAUSAL_EINVAL, "spec must be a list");
   SEXP h = crr_handle("causal_aa", aa_finalize, R_NilValue, NULL);
   causal_aa *aa = NULL;
-  CRR_TRY(causal_aa_new(&aa, (int64_t)crr_double(aa_list_get(spec, "k"),
-                                                  "k")));
+  CRR_TRY(causal_aa_new(&aa, (int64_t)crr_double(aa_list_get(spec, "k"), "k")));
   R_SetExternalPtrAddr(h, aa);
   SEXP m = aa_list_get(spec, "metrics");
   if (TYPEOF(m) != STRSXP)
@@ -96,14 +95,13 @@ static SEXP aa_finish(SEXP hr, causal_result *r) {
 }
 
 /* what: 1 split, 2 balance, 3 randinf. */
-SEXP C_aa_run(SEXP data, SEXP spec, SEXP what, SEXP group, SEXP y,
-              SEXP draws) {
+SEXP C_aa_run(SEXP data, SEXP spec, SEXP what, SEXP group, SEXP y, SEXP draws) {
   causal_dataset *ds = crr_get(data, DS_TAG);
   causal_aa *aa = NULL;
   SEXP h = aa_build(spec, &aa);
   int w = crr_int(what, "what");
-  SEXP hr = PROTECT(crr_handle("causal_result", aa_result_finalize,
-                               R_NilValue, NULL));
+  SEXP hr = PROTECT(
+      crr_handle("causal_result", aa_result_finalize, R_NilValue, NULL));
   UNPROTECT(1); /* crr_handle protected it once more */
   causal_result *r = NULL;
   if (w == 1) {
@@ -139,10 +137,9 @@ SEXP C_aa_mde(SEXP variance, SEXP sizes, SEXP alpha, SEXP power, SEXP r2,
     s[g] = (int64_t)REAL(sizes)[g];
   SEXP hr = crr_handle("causal_result", aa_result_finalize, R_NilValue, NULL);
   causal_result *r = NULL;
-  CRR_TRY(causal_aa_mde(&r, REAL(variance), (size_t)Rf_xlength(variance), s,
-                        k, crr_double(alpha, "alpha"),
-                        crr_double(power, "power"), crr_double(r2, "r2"),
-                        (int64_t)crr_double(ncov, "ncov"),
+  CRR_TRY(causal_aa_mde(&r, REAL(variance), (size_t)Rf_xlength(variance), s, k,
+                        crr_double(alpha, "alpha"), crr_double(power, "power"),
+                        crr_double(r2, "r2"), (int64_t)crr_double(ncov, "ncov"),
                         crr_double(p_accept, "p_accept")));
   R_SetExternalPtrAddr(hr, r);
   SEXP out = PROTECT(aa_finish(hr, r));
