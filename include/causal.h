@@ -12,5 +12,6 @@
 #include "causal/describe.h"
 #include "causal/regress.h"
 #include "causal/did.h"
+#include "causal/aa.h"
 
 #endif /* CAUSAL_H */

@@ -15,6 +15,7 @@ static const struct {
      "linear regression (OLS/WLS, robust and clustered SEs, fixed effects)"},
     {"logit", cmd_regress, "logistic regression"},
     {"iv", cmd_regress, "instrumental variables (2SLS, LIML, Fuller)"},
+    {"aa-split", cmd_aa, "balanced AA split of fixed units (rerandomization, optimizer)"},
 };
 
 static void usage(FILE *f) {

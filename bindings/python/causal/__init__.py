@@ -40,6 +40,7 @@ from .moments import Moments  # noqa: F401
 from . import dist  # noqa: F401
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
+from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa
 
 __version__ = "0.1.0"
 
@@ -73,4 +74,5 @@ __all__ = [
     "CsvOptions", "CsvReader", "read_csv", "read_csv_string", "iter_csv",
     "Rng", "Moments", "dist",
     "ols", "logit", "iv", "wald", "RegressionResult", "WaldResult",
+    "aa_split", "aa_balance", "aa_randinf", "aa_mde", "AAResult",
 ]

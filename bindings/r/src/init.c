@@ -43,6 +43,7 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_csv_reader_rows, 1),
     ENTRY(C_design_build, 5),
     ENTRY(C_regress_fit, 3),
+    ENTRY(C_aa_run, 6), ENTRY(C_aa_mde, 7),
     ENTRY(C_regress_wald, 6),
     {NULL, NULL, 0}};
 

@@ -38,6 +38,8 @@ SEXP C_csv_reader_next(SEXP);
 SEXP C_csv_reader_rows(SEXP);
 SEXP C_design_build(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_regress_fit(SEXP, SEXP, SEXP);
+SEXP C_aa_run(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_aa_mde(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_regress_wald(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 
 #endif
