@@ -267,13 +267,18 @@ typedef struct {
 } override;
 
 typedef struct {
+  uint64_t hash; /* layer hash of the id, so most probes stay in the table */
+  int64_t index; /* into the override array, -1 for an empty slot */
+} slot;
+
+typedef struct {
   int64_t domain;
   char *salt;
   uint64_t k0, k1, buckets;
   int top_needed; /* must the top hash be computed for this layer? */
   seg *segs;
   size_t nsegs;
-  int64_t *table; /* open addressing over overrides (index or -1) */
+  slot *table; /* open addressing over the layer's overrides */
   size_t table_mask;
   size_t n_overrides;
 } layer;
@@ -745,22 +750,23 @@ static int build_overrides(causal_assign_config *c) {
     layer *L = &c->lay[li];
     if (L->n_overrides == 0)
       continue;
-    size_t size = 8;
-    while (size < 2 * L->n_overrides)
+    size_t size = 8; /* load factor <= 1/4: short probe sequences */
+    while (size < 4 * L->n_overrides)
       size *= 2;
-    L->table = cz_malloc(&c->alloc, size * sizeof *L->table);
+    L->table = cz_calloc(&c->alloc, size, sizeof *L->table);
     if (L->table == NULL)
       return CAUSAL_ENOMEM;
     for (size_t s = 0; s < size; s++)
-      L->table[s] = -1;
+      L->table[s].index = -1;
     L->table_mask = size - 1;
   }
   for (size_t i = 0; i < c->novr; i++) {
     layer *L = &c->lay[c->exp[c->ovr[i].experiment].layer];
     size_t s = (size_t)c->ovr[i].hash & L->table_mask;
-    while (L->table[s] >= 0)
+    while (L->table[s].index >= 0)
       s = (s + 1) & L->table_mask;
-    L->table[s] = (int64_t)i;
+    L->table[s].hash = c->ovr[i].hash;
+    L->table[s].index = (int64_t)i;
   }
   return CAUSAL_OK;
 }
@@ -831,9 +837,11 @@ static inline void lookup(const causal_assign_config *c, const layer *L,
   *bucket = to_bucket(h, L->buckets);
   if (L->table != NULL) {
     size_t s = (size_t)h & L->table_mask;
-    for (int64_t i; (i = L->table[s]) >= 0; s = (s + 1) & L->table_mask) {
-      const override *o = &c->ovr[i];
-      if (o->hash == h && o->len == len && memcmp(o->id, id, len) == 0) {
+    for (; L->table[s].index >= 0; s = (s + 1) & L->table_mask) {
+      if (L->table[s].hash != h)
+        continue;
+      const override *o = &c->ovr[L->table[s].index];
+      if (o->len == len && memcmp(o->id, id, len) == 0) {
         *exp = o->experiment;
         *var = o->variant;
         return;

@@ -741,6 +741,32 @@ static int oom_build(void *arg) {
   return rc;
 }
 
+/* Queries allocate nothing: count allocations through a hook set while
+ * the config is built (the config routes its memory through it) and kept
+ * while querying. */
+static void test_no_alloc(void **state) {
+  (void)state;
+  cz_oom_state s = {1L << 40, 0, 0, 0};
+  assert_ok(causal_set_thread_allocator(cz_oom_malloc, cz_oom_free, &s));
+  causal_assign_config *c;
+  assert_ok(build_scenario('C', &c));
+  long before = s.count;
+  assert_true(before > 0);
+  char id[32];
+  int64_t e, v, off[2] = {0, 0};
+  for (int i = 0; i < 10000; i++) {
+    int len = snprintf(id, sizeof id, "u%d", i);
+    assert_ok(causal_assign_unit(c, id, (size_t)len, 0, &e, &v));
+    assert_ok(causal_assign_variant(c, id, (size_t)len, 1, &v));
+    off[1] = len;
+    assert_ok(causal_assign_batch(c, 0, id, off, 1, NULL, NULL, &v));
+  }
+  assert_int_equal(s.count, before);
+  causal_assign_config_free(c);
+  assert_int_equal(s.live, 0);
+  assert_ok(causal_set_thread_allocator(NULL, NULL, NULL));
+}
+
 static void test_oom(void **state) {
   (void)state;
   cz_oom_sweep(oom_build, NULL);
@@ -757,6 +783,7 @@ int main(void) {
       cmocka_unit_test(test_gaps),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_long_salt),
+      cmocka_unit_test(test_no_alloc),
       cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
