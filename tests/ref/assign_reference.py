@@ -4,6 +4,7 @@
 
   tests/data/assign_vectors.txt         hash and bucket per (salt, id, B)
   tests/data/assign_config_vectors.csv  variant per id for three configs
+  (and copies of both in bindings/r/tests/ for the R package's tests)
 
 It shares no code with lib/assign.c: SipHash-2-4 is written from the paper
 (Aumasson & Bernstein 2012) and checked here against the reference
@@ -244,20 +245,26 @@ def main():
     check_official()
     here = os.path.dirname(os.path.abspath(__file__))
     data = os.path.join(here, "..", "data")
-    files = {"assign_vectors.txt": render_vectors(),
-             "assign_config_vectors.csv": render_config()}
+    rtests = os.path.join(here, "..", "..", "bindings", "r", "tests")
+    v, cv = render_vectors(), render_config()
+    # The R package's tests run from its own tree, so they get copies.
+    files = {os.path.join(data, "assign_vectors.txt"): v,
+             os.path.join(data, "assign_config_vectors.csv"): cv,
+             os.path.join(rtests, "assign_vectors.txt"): v,
+             os.path.join(rtests, "assign_config_vectors.csv"): cv}
     if "--check" in sys.argv:
         bad = 0
         for f, text in files.items():
-            with open(os.path.join(data, f), encoding="utf-8") as fh:
+            with open(f, encoding="utf-8") as fh:
                 if fh.read() != text:
                     print("differs:", f)
                     bad = 1
         sys.exit(bad)
     for f, text in files.items():
-        with open(os.path.join(data, f), "w", encoding="utf-8") as fh:
+        with open(f, "w", encoding="utf-8") as fh:
             fh.write(text)
-    print("official SipHash-2-4 vectors OK; wrote", ", ".join(files))
+    print("official SipHash-2-4 vectors OK; wrote",
+          ", ".join(os.path.relpath(f) for f in files))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,10 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_design_build, 5),
     ENTRY(C_regress_fit, 3),
     ENTRY(C_regress_wald, 6),
+    ENTRY(C_assign_bucket, 3),
+    ENTRY(C_assign_hash, 2),
+    ENTRY(C_assign_config, 1),
+    ENTRY(C_assign_batch, 3),
     {NULL, NULL, 0}};
 
 void R_init_causal(DllInfo *dll);

@@ -39,5 +39,9 @@ SEXP C_csv_reader_rows(SEXP);
 SEXP C_design_build(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_regress_fit(SEXP, SEXP, SEXP);
 SEXP C_regress_wald(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_assign_bucket(SEXP, SEXP, SEXP);
+SEXP C_assign_hash(SEXP, SEXP);
+SEXP C_assign_config(SEXP);
+SEXP C_assign_batch(SEXP, SEXP, SEXP);
 
 #endif
