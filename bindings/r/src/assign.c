@@ -26,7 +26,10 @@ static void pack(SEXP ids, const char **data, int64_t **off, size_t *n) {
     SEXP c = STRING_ELT(ids, i);
     if (c == NA_STRING)
       crr_stop_msg(CAUSAL_EINVAL, "ids[%lld] is NA", (long long)i + 1);
-    total += strlen(Rf_translateCharUTF8(c));
+    size_t len = strlen(Rf_translateCharUTF8(c));
+    if (len == 0) /* caught here to report R's 1-based position */
+      crr_stop_msg(CAUSAL_EINVAL, "ids[%lld] is empty", (long long)i + 1);
+    total += len;
     o[i + 1] = (int64_t)total;
   }
   char *d = R_alloc(total + 1, 1);

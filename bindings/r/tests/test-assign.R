@@ -81,7 +81,7 @@ stopifnot(!anyNA(prev))
 
 # ---- errors ----
 e <- catch(causal_assign_bucket(c("a", "", "b"), "s", 10))
-stopifnot(inherits(e, "causal_einval_error"), grepl("id 1 is empty", e$message))
+stopifnot(inherits(e, "causal_einval_error"), grepl("ids[2] is empty", e$message, fixed = TRUE))
 e <- catch(causal_assign_bucket("a", "s", 0))
 stopifnot(inherits(e, "causal_erange_error"))
 e <- catch(causal_assign_bucket(c("a", NA), "s", 10))
