@@ -13,5 +13,6 @@
 #include "causal/regress.h"
 #include "causal/did.h"
 #include "causal/aa.h"
+#include "causal/assign.h"
 
 #endif /* CAUSAL_H */

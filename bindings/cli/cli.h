@@ -27,5 +27,6 @@ typedef int (*cli_command)(const char *cmd, int argc, char **argv);
 int cmd_describe(const char *cmd, int argc, char **argv);
 int cmd_regress(const char *cmd, int argc, char **argv);
 int cmd_aa(const char *cmd, int argc, char **argv);
+int cmd_assign(const char *cmd, int argc, char **argv);
 
 #endif

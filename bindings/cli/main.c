@@ -16,6 +16,7 @@ static const struct {
     {"logit", cmd_regress, "logistic regression"},
     {"iv", cmd_regress, "instrumental variables (2SLS, LIML, Fuller)"},
     {"aa-split", cmd_aa, "balanced AA split of fixed units (rerandomization, optimizer)"},
+    {"assign", cmd_assign, "deterministic variant assignment of ids (hash buckets)"},
 };
 
 static void usage(FILE *f) {

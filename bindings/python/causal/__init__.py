@@ -38,6 +38,7 @@ from .csv import (CsvOptions, CsvReader, read_csv, read_csv_string,  # noqa
 from .rng import Rng  # noqa: F401
 from .moments import Moments  # noqa: F401
 from . import dist  # noqa: F401
+from . import assign  # noqa: F401
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
 from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa

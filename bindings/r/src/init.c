@@ -45,6 +45,10 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_regress_fit, 3),
     ENTRY(C_aa_run, 6), ENTRY(C_aa_mde, 7),
     ENTRY(C_regress_wald, 6),
+    ENTRY(C_assign_bucket, 3),
+    ENTRY(C_assign_hash, 2),
+    ENTRY(C_assign_config, 1),
+    ENTRY(C_assign_batch, 3),
     {NULL, NULL, 0}};
 
 void R_init_causal(DllInfo *dll);

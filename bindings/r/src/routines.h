@@ -41,5 +41,9 @@ SEXP C_regress_fit(SEXP, SEXP, SEXP);
 SEXP C_aa_run(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_aa_mde(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_regress_wald(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_assign_bucket(SEXP, SEXP, SEXP);
+SEXP C_assign_hash(SEXP, SEXP);
+SEXP C_assign_config(SEXP);
+SEXP C_assign_batch(SEXP, SEXP, SEXP);
 
 #endif
