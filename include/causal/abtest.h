@@ -129,6 +129,189 @@ CAUSAL_API int causal_abstats_serialize(const causal_abstats *s,
 CAUSAL_API int causal_abstats_deserialize(causal_abstats **out,
                                           const uint8_t *buf, size_t len);
 
+/* ---- Analysis (causal_abtest) ----------------------------------------------
+ *
+ * A causal_abtest is an analysis specification (metric, test, alternative,
+ * margin, confidence level, CUPED, multiplicity adjustment, ...), set with
+ * enum-keyed options and reused for any number of comparisons. It is not
+ * modified by analyses; one handle may be used from several threads at once
+ * once configured. Formulas: docs/methods/abtest.md.
+ *
+ * Comparisons are treatment minus control: the difference
+ * delta = m_T - m_C of the arm metrics m (proportion, mean or ratio
+ * sum(y)/sum(d)), the relative lift m_T / m_C - 1, and the test of
+ *   two-sided  H0: delta = margin      greater  H0: delta <= margin
+ *   less       H0: delta >= margin
+ * (non-inferiority: GREATER with margin -m; superiority: GREATER with
+ * margin +m; with CAUSAL_ABTEST_MARGIN_RELATIVE the margin is a fraction of
+ * the control metric, margin * m_C).
+ */
+
+typedef struct causal_abtest causal_abtest;
+
+/* Metric (CAUSAL_ABTEST_METRIC; pinned). */
+enum {
+  CAUSAL_AB_MEAN = 1,       /* mean of y (default) */
+  CAUSAL_AB_PROPORTION = 2, /* mean of a 0/1 y (state must be binary) */
+  CAUSAL_AB_RATIO = 3       /* sum(y) / sum(d), delta method (RATIO state) */
+};
+
+/* Test (CAUSAL_ABTEST_TEST; pinned). 0 = the metric's default: Welch for
+ * means, pooled z for proportions, z for ratios. */
+enum {
+  CAUSAL_AB_TEST_DEFAULT = 0,
+  CAUSAL_AB_Z_POOLED = 1,   /* proportions: pooled-variance z
+                               (statsmodels proportions_ztest) */
+  CAUSAL_AB_Z_UNPOOLED = 2, /* proportions: unpooled (Wald) z */
+  CAUSAL_AB_CHISQ = 3,      /* proportions: R prop.test / chisq.test on the
+                               2x2 table, Yates per CAUSAL_ABTEST_CORRECT */
+  CAUSAL_AB_FISHER = 4,     /* proportions: Fisher's exact test (R) */
+  CAUSAL_AB_WELCH = 5,      /* means: Welch t, Satterthwaite df */
+  CAUSAL_AB_STUDENT = 6,    /* means: Student t, pooled variance */
+  CAUSAL_AB_Z = 7           /* means, ratios: normal (large-sample) z */
+};
+
+/* Alternative (CAUSAL_ABTEST_ALTERNATIVE; pinned). */
+enum {
+  CAUSAL_AB_TWO_SIDED = 0,
+  CAUSAL_AB_GREATER = 1,
+  CAUSAL_AB_LESS = 2
+};
+
+/* Relative-lift interval (CAUSAL_ABTEST_LIFT_CI; pinned). */
+enum {
+  CAUSAL_AB_LIFT_DELTA = 1,  /* delta method (default) */
+  CAUSAL_AB_LIFT_FIELLER = 2 /* Fieller's interval for m_T / m_C */
+};
+
+/* Multiplicity adjustment (CAUSAL_ABTEST_ADJUST and causal_p_adjust;
+ * pinned). Bonferroni..BY match R's p.adjust exactly. */
+enum {
+  CAUSAL_AB_ADJUST_NONE = 0,
+  CAUSAL_AB_BONFERRONI = 1,
+  CAUSAL_AB_HOLM = 2,
+  CAUSAL_AB_BH = 3,      /* Benjamini–Hochberg */
+  CAUSAL_AB_BY = 4,      /* Benjamini–Yekutieli */
+  CAUSAL_AB_DUNNETT = 5  /* many-to-one simultaneous (analyze() only) */
+};
+
+/* Bootstrap statistic and interval (pinned). */
+enum {
+  CAUSAL_AB_BOOT_MEAN = 1,
+  CAUSAL_AB_BOOT_QUANTILE = 2, /* quantile CAUSAL_ABTEST_QUANTILE (type 7) */
+  CAUSAL_AB_BOOT_PERCENTILE = 1,
+  CAUSAL_AB_BOOT_BCA = 2
+};
+
+/* Option keys (pinned). Integer options via set_int, real via set_double;
+ * causal_abtest_bounds gives each key's valid range. */
+enum {
+  CAUSAL_ABTEST_METRIC = 1,       /* CAUSAL_AB_MEAN.. ; default MEAN */
+  CAUSAL_ABTEST_TEST = 2,         /* CAUSAL_AB_*; default 0 (see above) */
+  CAUSAL_ABTEST_ALTERNATIVE = 3,  /* default TWO_SIDED */
+  CAUSAL_ABTEST_CORRECT = 4,      /* Yates correction for CHISQ; default 1 */
+  CAUSAL_ABTEST_CUPED = 5,        /* 1: adjust on the states' covariates */
+  CAUSAL_ABTEST_LIFT_CI = 6,      /* CAUSAL_AB_LIFT_*; default DELTA */
+  CAUSAL_ABTEST_ADJUST = 7,       /* for analyze(); default NONE */
+  CAUSAL_ABTEST_MARGIN_RELATIVE = 8, /* 1: margin is a fraction of m_C */
+  CAUSAL_ABTEST_BOOT_STATISTIC = 9,  /* default MEAN */
+  CAUSAL_ABTEST_BOOT_CI = 10,        /* default PERCENTILE */
+  CAUSAL_ABTEST_BOOT_REPS = 11,      /* default 2000 */
+  CAUSAL_ABTEST_SEED = 12,           /* bootstrap PCG seed, default 1 */
+  CAUSAL_ABTEST_CONF_LEVEL = 101, /* default 0.95 */
+  CAUSAL_ABTEST_MARGIN = 102,     /* default 0 */
+  CAUSAL_ABTEST_QUANTILE = 103    /* bootstrap quantile, default 0.5 */
+};
+
+CAUSAL_API int causal_abtest_new(causal_abtest **out);
+CAUSAL_API void causal_abtest_free(causal_abtest *t);
+CAUSAL_API int causal_abtest_set_int(causal_abtest *t, int key, int64_t value);
+CAUSAL_API int causal_abtest_set_double(causal_abtest *t, int key,
+                                        double value);
+CAUSAL_API int causal_abtest_get_int(const causal_abtest *t, int key,
+                                     int64_t *value);
+CAUSAL_API int causal_abtest_get_double(const causal_abtest *t, int key,
+                                        double *value);
+/* Valid closed range [lo, hi] of an option (integer options too). */
+CAUSAL_API int causal_abtest_bounds(int key, double *lo, double *hi);
+
+/* One comparison, treatment against control, as a result of kind
+ * "abtest" (entries in docs/methods/abtest.md: "estimate", "std_error",
+ * "statistic", "df", "p_value", "conf_low", "conf_high", table "effect"
+ * with rows "difference" and "relative_lift", "effect_size", CUPED's
+ * "theta", "variance_reduction", "imbalance_p_value", ...). */
+CAUSAL_API int causal_abtest_compare(const causal_abtest *t,
+                                     const causal_abstats *control,
+                                     const causal_abstats *treatment,
+                                     causal_result **out);
+
+/* The same comparison without building a result (the high-throughput
+ * path): out[0..len) with len >= CAUSAL_AB_NOUT receives the values below.
+ * Values that do not exist for the test are NaN (df of a z test is Inf). */
+enum {
+  CAUSAL_AB_OUT_ESTIMATE = 0,  /* delta */
+  CAUSAL_AB_OUT_STD_ERROR = 1,
+  CAUSAL_AB_OUT_STATISTIC = 2,
+  CAUSAL_AB_OUT_P_VALUE = 3,
+  CAUSAL_AB_OUT_CONF_LOW = 4,
+  CAUSAL_AB_OUT_CONF_HIGH = 5,
+  CAUSAL_AB_OUT_DF = 6,
+  CAUSAL_AB_OUT_LIFT = 7,       /* relative lift */
+  CAUSAL_AB_OUT_LIFT_LOW = 8,
+  CAUSAL_AB_OUT_LIFT_HIGH = 9,
+  CAUSAL_AB_NOUT = 10
+};
+CAUSAL_API int causal_abtest_compare_values(const causal_abtest *t,
+                                            const causal_abstats *control,
+                                            const causal_abstats *treatment,
+                                            double *out, size_t len);
+
+/* k >= 2 arms, arms[0] the control: each other arm against it, with the
+ * adjustment CAUSAL_ABTEST_ADJUST over these k - 1 comparisons (Dunnett:
+ * simultaneous intervals and adjusted p-values). names: NULL or k arm
+ * names. If allocation is not NULL (k planned shares summing to 1), an
+ * SRM check of the arms' unit counts is added ("srm_statistic",
+ * "srm_p_value"). Result kind "abtest_arms", table "comparisons". */
+CAUSAL_API int causal_abtest_analyze(const causal_abtest *t,
+                                     const causal_abstats *const *arms,
+                                     size_t k, const char *const *names,
+                                     const double *allocation,
+                                     causal_result **out);
+
+/* Sample ratio mismatch: Pearson chi-square goodness of fit of k >= 2
+ * observed unit counts against planned shares (finite, > 0, summing to 1
+ * within sqrt(DBL_EPSILON), as R's chisq.test). Result kind "srm": "statistic", "df", "p_value",
+ * vectors "expected", "observed_share". */
+CAUSAL_API int causal_abtest_srm(causal_result **out, const int64_t *counts,
+                                 const double *allocation, size_t k);
+
+/* Adjusted p-values of a declared family of n p-values, as R's p.adjust
+ * (method CAUSAL_AB_BONFERRONI..CAUSAL_AB_BY, or NONE = copy). */
+CAUSAL_API int causal_p_adjust(int method, const double *p, size_t n,
+                               double *out);
+
+/* Dunnett's many-to-one critical value: the c with
+ * P(max_i |T_i| <= c) = conf (two-sided) or P(max_i T_i <= c) = conf
+ * (one-sided) for T multivariate t with df degrees of freedom (Inf:
+ * normal) and correlations lambda_i lambda_j (i != j), 0 <= lambda_i < 1.
+ * And the matching probability for a given c. */
+CAUSAL_API int causal_dunnett_quantile(double *c, double conf,
+                                       const double *lambda, size_t m,
+                                       double df, int two_sided);
+CAUSAL_API int causal_dunnett_prob(double *prob, double c,
+                                   const double *lambda, size_t m, double df,
+                                   int two_sided);
+
+/* Bootstrap of unit-level data (the only analysis that needs units): the
+ * difference of CAUSAL_ABTEST_BOOT_STATISTIC (mean or quantile) between
+ * y_t (n_t units) and y_c (n_c units), resampling each arm with the PCG64
+ * stream seeded by CAUSAL_ABTEST_SEED; percentile or BCa interval.
+ * Result kind "abtest_bootstrap". */
+CAUSAL_API int causal_abtest_bootstrap(const causal_abtest *t,
+                                       const double *y_c, size_t n_c,
+                                       const double *y_t, size_t n_t,
+                                       causal_result **out);
+
 #ifdef __cplusplus
 }
 #endif
