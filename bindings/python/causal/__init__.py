@@ -40,6 +40,7 @@ from .moments import Moments  # noqa: F401
 from . import dist  # noqa: F401
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
+from .abtest import ArmStats, ABTest, srm, p_adjust  # noqa: F401
 
 __version__ = "0.1.0"
 
