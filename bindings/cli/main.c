@@ -15,6 +15,7 @@ static const struct {
      "linear regression (OLS/WLS, robust and clustered SEs, fixed effects)"},
     {"logit", cmd_regress, "logistic regression"},
     {"iv", cmd_regress, "instrumental variables (2SLS, LIML, Fuller)"},
+    {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
 };
 
 static void usage(FILE *f) {
