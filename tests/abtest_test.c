@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "internal/abtest.h"
+#include "internal/dist.h"
 #include "internal/rng.h"
 
 /* ---- per-arm sufficient statistics ---------------------------------------- */
@@ -987,6 +988,32 @@ static void test_compare_errors(void **state) {
   causal_abtest_free(t);
 }
 
+/* Large-df t quantiles use a Cornish–Fisher expansion: check it against
+ * cz_qt through Welch intervals at several levels. */
+static void test_large_df_quantile(void **state) {
+  (void)state;
+  causal_abstats *a, *b;
+  assert_ok(causal_abstats_from_sums(&a, 3000, 30000, 3000 * 100.0 + 2999 * 4));
+  assert_ok(causal_abstats_from_sums(&b, 2500, 25300, 2500 * 102.4144 + 2499 * 9));
+  causal_abtest *t;
+  assert_ok(causal_abtest_new(&t));
+  const double levels[4] = {0.5, 0.9, 0.95, 0.998};
+  for (int i = 0; i < 4; i++)
+    for (int alt = 0; alt < 2; alt++) {
+      double o[CAUSAL_AB_NOUT];
+      assert_ok(causal_abtest_set_double(t, CAUSAL_ABTEST_CONF_LEVEL, levels[i]));
+      assert_ok(causal_abtest_set_int(t, CAUSAL_ABTEST_ALTERNATIVE, alt));
+      assert_ok(causal_abtest_compare_values(t, a, b, o, CAUSAL_AB_NOUT));
+      assert_true(o[CAUSAL_AB_OUT_DF] > 1000);
+      double pr = alt ? levels[i] : (1 + levels[i]) / 2;
+      double q = cz_qt(pr, o[CAUSAL_AB_OUT_DF], 1, 0);
+      assert_close(o[0] - o[4], q * o[1], 1e-12);
+    }
+  causal_abtest_free(t);
+  causal_abstats_free(a);
+  causal_abstats_free(b);
+}
+
 static int oom_analysis(void *arg) {
   (void)arg;
   causal_abtest *t = NULL;
@@ -1062,6 +1089,7 @@ int main(void) {
       cmocka_unit_test(test_bootstrap),
       cmocka_unit_test(test_compare_errors),
       cmocka_unit_test(test_analysis_oom),
+      cmocka_unit_test(test_large_df_quantile),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
