@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
         causal_abstats_from_sums(&C[2 * i + 1], nt, sst, sstt))
       die("from_sums");
   }
-  causal_abtest *tp, *tm;
+  causal_abtest *tp = NULL, *tm = NULL;
   if (causal_abtest_new(&tp) || causal_abtest_new(&tm))
     die("new");
   causal_abtest_set_int(tp, CAUSAL_ABTEST_METRIC, CAUSAL_AB_PROPORTION);
