@@ -14,5 +14,6 @@
 #include "causal/did.h"
 #include "causal/aa.h"
 #include "causal/assign.h"
+#include "causal/abtest.h"
 
 #endif /* CAUSAL_H */

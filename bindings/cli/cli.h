@@ -28,5 +28,6 @@ int cmd_describe(const char *cmd, int argc, char **argv);
 int cmd_regress(const char *cmd, int argc, char **argv);
 int cmd_aa(const char *cmd, int argc, char **argv);
 int cmd_assign(const char *cmd, int argc, char **argv);
+int cmd_abtest(const char *cmd, int argc, char **argv);
 
 #endif

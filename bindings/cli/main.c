@@ -17,6 +17,7 @@ static const struct {
     {"iv", cmd_regress, "instrumental variables (2SLS, LIML, Fuller)"},
     {"aa-split", cmd_aa, "balanced AA split of fixed units (rerandomization, optimizer)"},
     {"assign", cmd_assign, "deterministic variant assignment of ids (hash buckets)"},
+    {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
 };
 
 static void usage(FILE *f) {

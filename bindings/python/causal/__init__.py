@@ -42,6 +42,7 @@ from . import assign  # noqa: F401
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
 from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa
+from .abtest import ArmStats, ABTest, srm, p_adjust  # noqa: F401
 
 __version__ = "0.1.0"
 
