@@ -40,6 +40,7 @@ from .moments import Moments  # noqa: F401
 from . import dist  # noqa: F401
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
+from .stream import RegressionAccumulator, stream_fit  # noqa: F401
 
 __version__ = "0.1.0"
 
