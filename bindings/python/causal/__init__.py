@@ -75,3 +75,4 @@ __all__ = [
     "Rng", "Moments", "dist",
     "ols", "logit", "iv", "wald", "RegressionResult", "WaldResult",
 ]
+__all__ += ["RegressionAccumulator", "stream_fit"]  # causal.stream
