@@ -44,6 +44,15 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_design_build, 5),
     ENTRY(C_regress_fit, 3),
     ENTRY(C_regress_wald, 6),
+    ENTRY(C_regress_acc_new, 3),
+    ENTRY(C_regress_acc_clone, 1),
+    ENTRY(C_regress_acc_update, 2),
+    ENTRY(C_regress_acc_merge, 2),
+    ENTRY(C_regress_acc_next_pass, 1),
+    ENTRY(C_regress_acc_state, 1),
+    ENTRY(C_regress_acc_fit, 1),
+    ENTRY(C_regress_acc_serialize, 1),
+    ENTRY(C_regress_acc_deserialize, 1),
     {NULL, NULL, 0}};
 
 void R_init_causal(DllInfo *dll);

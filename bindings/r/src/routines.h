@@ -39,5 +39,14 @@ SEXP C_csv_reader_rows(SEXP);
 SEXP C_design_build(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_regress_fit(SEXP, SEXP, SEXP);
 SEXP C_regress_wald(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_regress_acc_new(SEXP, SEXP, SEXP);
+SEXP C_regress_acc_clone(SEXP);
+SEXP C_regress_acc_update(SEXP, SEXP);
+SEXP C_regress_acc_merge(SEXP, SEXP);
+SEXP C_regress_acc_next_pass(SEXP);
+SEXP C_regress_acc_state(SEXP);
+SEXP C_regress_acc_fit(SEXP);
+SEXP C_regress_acc_serialize(SEXP);
+SEXP C_regress_acc_deserialize(SEXP);
 
 #endif
