@@ -3,7 +3,9 @@
 # (OLS(y, X).fit(cov_type='HC1')) and R (lm + sandwich::vcovHC(type='HC1'))
 # on the same generated data (1,000,000 x 20 by default), in one run; then
 # libcausal at 10,000,000 x 20 against one dsyrk of that matrix (one
-# repetition). Peak RSS via /usr/bin/time.
+# repetition). Every timing (libcausal, statsmodels, R, dsyrk) is the best of
+# BENCH_REPS runs (default 3) in the same process, which keeps the ratios
+# meaningful on a shared machine. Peak RSS via /usr/bin/time.
 #
 # Usage:  bench/ols_vs_peers.sh
 #   OLS_BENCH_N      rows for the peer comparison (default 1000000)
@@ -38,10 +40,14 @@ import sys, time, numpy as np, statsmodels.api as sm
 path, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 d = np.fromfile(path, dtype="<f8").reshape(k + 1, n).T
 y, X = d[:, 0], np.column_stack([np.ones(n), d[:, 1:]])
-t0 = time.perf_counter()
-r = sm.OLS(y, X).fit(cov_type="HC1")
-se = r.bse
-print("seconds %.3f" % (time.perf_counter() - t0))
+import os
+best = float("inf")
+for _ in range(int(os.environ.get("BENCH_REPS", "3"))):
+    t0 = time.perf_counter()
+    r = sm.OLS(y, X).fit(cov_type="HC1")
+    se = r.bse
+    best = min(best, time.perf_counter() - t0)
+print("seconds %.3f" % best)
 PY
 PY_S=$(sed -n 's/^seconds //p' "$OUT/py.txt"); PY_M=$(rss "$T")
 
@@ -50,9 +56,14 @@ a <- commandArgs(TRUE); n <- as.numeric(a[2]); k <- as.integer(a[3])
 d <- matrix(readBin(a[1], "double", n * (k + 1), size = 8, endian = "little"), n)
 df <- as.data.frame(d); names(df) <- c("y", paste0("x", 1:k))
 suppressPackageStartupMessages(library(sandwich))
-t0 <- proc.time()[["elapsed"]]
-m <- lm(y ~ ., data = df); se <- sqrt(diag(vcovHC(m, type = "HC1")))
-cat(sprintf("seconds %.3f\n", proc.time()[["elapsed"]] - t0))
+best <- Inf
+for (r in seq_len(as.integer(Sys.getenv("BENCH_REPS", "3")))) {
+  t0 <- proc.time()[["elapsed"]]
+  m <- lm(y ~ ., data = df); se <- sqrt(diag(vcovHC(m, type = "HC1")))
+  best <- min(best, proc.time()[["elapsed"]] - t0)
+  rm(m); invisible(gc())
+}
+cat(sprintf("seconds %.3f\n", best))
 RS
 R_S=$(sed -n 's/^seconds //p' "$OUT/r.txt"); R_M=$(rss "$T")
 

@@ -79,6 +79,11 @@ typedef struct iv_ctx {
   double *beta, *u, *Xhat, *bread, *V, df;
   const char *vlabel;
   const char **names; /* k coefficient names */
+  /* absorbed fixed effects: parameters absorbed (dof_fe, and dof_v for the
+   * covariance's small-sample factor: fixest does not count factors nested
+   * in the clusters), and the outcome before demeaning (overall R^2) */
+  size_t dof_fe, dof_v;
+  const double *yraw;
 } iv_ctx;
 
 /* ---- distributions with the df = Inf limits --------------------------- */
@@ -134,20 +139,16 @@ static int check_input(iv_ctx *c) {
                    "as endogenous regressors are needed",
                    fn, f->ke, f->ke == 1 ? "" : "s", f->xenames[0], f->kz,
                    f->kz == 1 ? "" : "s", f->znames[0]);
-  if (f->nfe > 0)
-    return cz_fail(CAUSAL_EINVAL,
-                   "%s: absorbed fixed effects are not supported for IV yet; "
-                   "add the factor as a term instead",
-                   fn);
   if (f->n == 0)
     return cz_fail(CAUSAL_EINVAL, "%s: no observations", fn);
-  size_t L = f->k + f->kz;
+  size_t L = f->k + f->kz + c->dof_fe;
   if (f->n <= L)
     return cz_fail(CAUSAL_EINVAL,
                    "%s: %zu observations are too few: the first stage has "
-                   "%zu instruments (%zu exogenous regressors and %zu "
-                   "excluded instruments), so more than %zu are needed",
-                   fn, f->n, L, f->k, f->kz, L);
+                   "%zu instruments (%zu exogenous regressors, %zu excluded "
+                   "instruments and %zu absorbed levels), so more than %zu "
+                   "are needed",
+                   fn, f->n, L, f->k, f->kz, c->dof_fe, L);
   CZ_CHECK(check_column(f->y, f->n, "outcome", "y"));
   for (size_t j = 0; j < f->k; j++)
     CZ_CHECK(check_column(f->X + j * f->n, f->n, "regressor", f->xnames[j]));
@@ -363,7 +364,7 @@ static int compute_kappa(iv_ctx *c) {
   CZ_CHECK(rc);
   c->kappa = 1.0 + (mu > 0 ? mu : 0.0);
   if (c->method == CAUSAL_IV_FULLER)
-    c->kappa -= c->m->fuller_alpha / (double)(c->n - c->L);
+    c->kappa -= c->m->fuller_alpha / (double)(c->n - c->L - c->dof_fe);
   return CAUSAL_OK;
 }
 
@@ -506,7 +507,7 @@ static void fill_vcov_in(const iv_ctx *c, cz_vcov_in *in, const double *X,
   in->k = p;
   in->type = c->vtype;
   in->ssc = c->ssc;
-  in->df_model = p;
+  in->df_model = p + c->dof_v;
   in->ncluster_dims = c->f->ncluster_dims;
   for (size_t d = 0; d < 2; d++) {
     in->cl[d] = c->f->cl[d];
@@ -571,7 +572,7 @@ static int ols_wald(iv_ctx *c, const double *D, size_t p, const double *yv,
   if (q == 0)
     return CAUSAL_OK;
   cz_vcov_in in;
-  fill_vcov_in(c, &in, D, res, br, p, r2 / (double)(n - p));
+  fill_vcov_in(c, &in, D, res, br, p, r2 / (double)(n - p - c->dof_fe));
   cz_vcov_out out = {Vw, 0, NULL, 0};
   CZ_CHECK(cz_vcov_compute(c->a, &in, &out));
   *df = out.df;
@@ -670,7 +671,7 @@ static int is_cluster_type(int t) {
 static int report_coef(iv_ctx *c) {
   size_t n = c->n, k = c->k;
   double rss = sumsq(c->u, n);
-  double sigma2 = rss / (double)(n - k);
+  double sigma2 = rss / (double)(n - k - c->dof_fe);
   c->V = BAG_D(c, k * k);
   if (c->V == NULL)
     return CAUSAL_ENOMEM;
@@ -776,9 +777,24 @@ static int report_summary(iv_ctx *c) {
     double d = c->y[i] - s * mean;
     tss += d * d;
   }
-  double dfres = (double)(n - k);
+  double dfres = (double)(n - k - c->dof_fe);
   double r2 = 1.0 - rss / tss;
-  double adj = 1.0 - (1.0 - r2) * ((double)n - (icpt ? 1.0 : 0.0)) / dfres;
+  if (c->yraw != NULL) {
+    /* absorbed factors: tss above is the within one; R^2 is overall, on
+     * the outcome before demeaning (as the dummy regression) */
+    CZ_CHECK(set_scalar(c, "within_r_squared", r2));
+    double my = 0, tr = 0;
+    for (size_t i = 0; i < n; i++)
+      my += (c->sw ? c->f->w[i] : 1.0) * c->yraw[i];
+    my /= sw2;
+    for (size_t i = 0; i < n; i++) {
+      double d = c->yraw[i] - my;
+      tr += (c->sw ? c->f->w[i] : 1.0) * d * d;
+    }
+    r2 = 1.0 - rss / tr;
+  }
+  int centred = icpt || c->yraw != NULL;
+  double adj = 1.0 - (1.0 - r2) * ((double)n - (centred ? 1.0 : 0.0)) / dfres;
   CZ_CHECK(set_scalar(c, "r_squared", r2));
   CZ_CHECK(set_scalar(c, "adj_r_squared", adj));
   CZ_CHECK(set_scalar(c, "sigma", sqrt(rss / dfres)));
@@ -819,8 +835,9 @@ static int report_summary(iv_ctx *c) {
   double ll = 0.5 * (slogw - N * (log(2.0 * 3.14159265358979323846) + 1.0 -
                                   log(N) + log(rss)));
   CZ_CHECK(set_scalar(c, "loglik", ll));
-  CZ_CHECK(set_scalar(c, "aic", -2.0 * ll + 2.0 * ((double)k + 1.0)));
-  CZ_CHECK(set_scalar(c, "bic", -2.0 * ll + log(N) * ((double)k + 1.0)));
+  double npar = (double)(k + c->dof_fe) + 1.0;
+  CZ_CHECK(set_scalar(c, "aic", -2.0 * ll + 2.0 * npar));
+  CZ_CHECK(set_scalar(c, "bic", -2.0 * ll + log(N) * npar));
   static const char *const mnames[] = {"", "2SLS", "LIML", "Fuller"};
   CZ_CHECK(causal_result_set_string(c->r, "iv_method", mnames[c->method]));
   CZ_CHECK(set_scalar(c, "kappa", c->kappa));
@@ -832,7 +849,7 @@ static int report_summary(iv_ctx *c) {
       return CAUSAL_ENOMEM;
     for (size_t i = 0; i < n; i++) {
       res[i] = c->sw ? c->u[i] / c->sw[i] : c->u[i];
-      fit[i] = c->f->y[i] - res[i];
+      fit[i] = (c->yraw ? c->yraw : c->f->y)[i] - res[i];
     }
     CZ_CHECK(causal_result_set_vector(c->r, "fitted", fit, n, NULL));
     CZ_CHECK(causal_result_set_vector(c->r, "residuals", res, n, NULL));
@@ -887,7 +904,8 @@ static int diag_cragg_donald(iv_ctx *c) {
   else
     CZ_CHECK(rc);
   return set_scalar(c, "cragg_donald_f",
-                    mu * (double)(c->n - c->L) / (double)c->kz);
+                    mu * (double)(c->n - c->L - c->dof_fe) /
+                        (double)c->kz);
 }
 
 /* Kleibergen–Paap rk Wald statistic for H0: rank(Pi) = ke - 1, with the
@@ -1188,7 +1206,7 @@ static int diag_anderson_rubin(iv_ctx *c) {
     if (P == NULL || Mm == NULL)
       return CAUSAL_ENOMEM;
     CZ_CHECK(t_cross(c, P, Mm));
-    double dfr = (double)(n - c->L);
+    double dfr = (double)(n - c->L - c->dof_fe);
     double cc = cz_qf(c->level, (double)kz, dfr, 1, 0) * (double)kz / dfr;
     /* Q(b) = a2 b^2 + a1 b + a0 <= 0 */
     type = cz_iv_quadratic_set(P[3] - cc * Mm[3], -2.0 * (P[1] - cc * Mm[1]),
@@ -1212,6 +1230,127 @@ static int add_name_list(iv_ctx *c, const char *entry, char **names, size_t k) {
                     : causal_result_set_string(c->r, entry, b.data);
   cz_buf_free(&b);
   return rc;
+}
+
+/* ---- absorbed fixed effects --------------------------------------------
+ * 2SLS with absorbed factors is 2SLS on the data with the factors
+ * partialled out (Frisch–Waugh–Lovell: the factors are exogenous, in both
+ * stages): singletons are removed iteratively, y, X, Xe and Z are demeaned
+ * together by alternating projections (weighted for WLS), and every
+ * residual degree of freedom counts the absorbed parameters dof_fe. */
+
+/* Codes re-encoded 0..L'-1 after rows were removed. */
+static int iv_recode(iv_ctx *c, int32_t *codes, size_t n, size_t *levels) {
+  int32_t *map = bag_alloc(&c->bag, *levels ? *levels : 1, sizeof *map);
+  if (map == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t l = 0; l < *levels; l++)
+    map[l] = -1;
+  int32_t next = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (map[codes[i]] < 0)
+      map[codes[i]] = next++;
+    codes[i] = map[codes[i]];
+  }
+  *levels = (size_t)next;
+  return CAUSAL_OK;
+}
+
+static int absorb_frame(iv_ctx *c, const cz_frame *f, cz_frame *g) {
+  size_t n = f->n, nfe = f->nfe, k = f->k, ke = f->ke, kz = f->kz;
+  size_t nc = 1 + k + ke + kz, nrem = 0;
+  *g = *f;
+  uint8_t *keep = bag_alloc(&c->bag, n, 1);
+  if (keep == NULL)
+    return CAUSAL_ENOMEM;
+  CZ_CHECK(cz_hdfe_singletons(c->a, f->fe, f->fe_levels, nfe, n, keep, &nrem));
+  size_t m = n - nrem;
+  if (m == 0)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: no observations left after removing %zu singleton "
+                   "rows of the absorbed factors",
+                   fn, nrem);
+  double *A = BAG_D(c, m * nc), *yraw = BAG_D(c, m);
+  double *w = f->w ? BAG_D(c, m) : NULL;
+  size_t *rows = bag_alloc(&c->bag, m, sizeof *rows);
+  int32_t **fe = bag_alloc(&c->bag, nfe, sizeof *fe);
+  size_t *lev = bag_alloc(&c->bag, nfe, sizeof *lev);
+  if (A == NULL || yraw == NULL || (f->w && w == NULL) || rows == NULL ||
+      fe == NULL || lev == NULL)
+    return CAUSAL_ENOMEM;
+  const double *src[4] = {f->y, f->X, f->Xe, f->Z};
+  size_t cols[4] = {1, k, ke, kz}, off = 0;
+  for (int b = 0; b < 4; b++)
+    for (size_t j = 0; j < cols[b]; j++, off++)
+      for (size_t i = 0, q = 0; i < n; i++)
+        if (keep[i])
+          A[q++ + off * m] = src[b][i + j * n];
+  for (size_t i = 0, q = 0; i < n; i++)
+    if (keep[i]) {
+      yraw[q] = f->y[i];
+      rows[q] = f->rows ? f->rows[i] : i;
+      if (w)
+        w[q] = f->w[i];
+      q++;
+    }
+  for (size_t d = 0; d < f->ncluster_dims; d++) {
+    int32_t *cl = bag_alloc(&c->bag, m, sizeof *cl);
+    if (cl == NULL)
+      return CAUSAL_ENOMEM;
+    for (size_t i = 0, q = 0; i < n; i++)
+      if (keep[i])
+        cl[q++] = f->cl[d][i];
+    g->cl[d] = cl;
+    CZ_CHECK(iv_recode(c, cl, m, &g->ncl[d]));
+  }
+  for (size_t d = 0; d < nfe; d++) {
+    fe[d] = bag_alloc(&c->bag, m, sizeof **fe);
+    if (fe[d] == NULL)
+      return CAUSAL_ENOMEM;
+    for (size_t i = 0, q = 0; i < n; i++)
+      if (keep[i])
+        fe[d][q++] = f->fe[d][i];
+    lev[d] = f->fe_levels[d];
+    CZ_CHECK(iv_recode(c, fe[d], m, &lev[d]));
+  }
+  int iters = 0;
+  double tol = c->m->tol > 0 ? c->m->tol : 1e-8;
+  int maxit = c->m->maxiter > 0 ? (int)c->m->maxiter : 10000;
+  size_t dof_fe = 0;
+  CZ_CHECK(cz_hdfe_demean(c->a, fe, lev, nfe, m, w, A, nc, tol, maxit, &iters,
+                          &dof_fe));
+  /* fixest: factors nested in a cluster dimension do not count */
+  size_t sub = 0;
+  if (c->ssc == CAUSAL_SSC_FIXEST && is_cluster_type(c->vtype))
+    for (size_t d = 0; d < nfe; d++) {
+      int nest = 0;
+      for (size_t q = 0; q < f->ncluster_dims && nest == 0; q++) {
+        nest = cz_hdfe_nested(fe[d], lev[d], g->cl[q], m);
+        if (nest < 0)
+          return nest;
+      }
+      if (nest)
+        sub += lev[d] - 1;
+    }
+  c->dof_fe = dof_fe;
+  c->dof_v = dof_fe > sub ? dof_fe - sub : 1;
+  if (!(c->ssc == CAUSAL_SSC_FIXEST && is_cluster_type(c->vtype)))
+    c->dof_v = dof_fe;
+  c->yraw = yraw;
+  g->n = m;
+  g->n_dropped = f->n_dropped + nrem;
+  g->y = A;
+  g->X = A + m;
+  g->Xe = A + m * (1 + k);
+  g->Z = A + m * (1 + k + ke);
+  g->w = w;
+  g->rows = rows;
+  g->fe = fe;
+  g->fe_levels = lev;
+  g->nfe = 0;
+  CZ_CHECK(set_scalar(c, "n_singletons", (double)nrem));
+  CZ_CHECK(set_scalar(c, "fe_iterations", (double)iters));
+  return set_scalar(c, "dof_fe", (double)dof_fe);
 }
 
 /* ---- entry ------------------------------------------------------------ */
@@ -1289,7 +1428,17 @@ int cz_iv_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
   cz_qr_init(&c.qr1, c.a);
   cz_qr_init(&c.qrz, c.a);
   cz_qr_init(&c.qra, c.a);
-  int rc = iv_run(&c);
+  cz_frame g;
+  int rc = CAUSAL_OK;
+  if (f->nfe > 0) {
+    if (f->ke == 0 || f->kz == 0 || f->Xe == NULL || f->Z == NULL)
+      rc = check_input(&c); /* the usual message */
+    if (rc == CAUSAL_OK)
+      rc = absorb_frame(&c, f, &g);
+    c.f = &g;
+  }
+  if (rc == CAUSAL_OK)
+    rc = iv_run(&c);
   cz_qr_free(&c.qr1);
   cz_qr_free(&c.qrz);
   cz_qr_free(&c.qra);

@@ -8,6 +8,9 @@
 #include "internal/linalg.h"
 #include "internal/result.h"
 
+#include <cblas.h>
+#include <lapacke.h>
+
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -403,9 +406,14 @@ void cz_frame_free(cz_frame *f) {
     return;
   const cz_alloc *a = &f->alloc;
   cz_free(a, f->y);
-  cz_free(a, f->X);
-  cz_free(a, f->Xe);
-  cz_free(a, f->Z);
+  double *mats[3] = {f->X, f->Xe, f->Z};
+  for (int d = 0; d < 3; d++) {
+    if (f->xres[d] != NULL) /* the array lives in the evaluated design */
+      causal_result_free(f->xres[d]);
+    else
+      cz_free(a, mats[d]);
+  }
+  cz_free(a, (void *)f->xcol);
   cz_free(a, f->w);
   cz_free(a, f->offset);
   char **lists[3] = {f->xnames, f->xenames, f->znames};
@@ -609,23 +617,20 @@ static int encode_groups(const cz_alloc *a, const cz_column *c,
   return CAUSAL_OK;
 }
 
-/* Copy the kept rows of design e (minus its skipped leading columns) into a
- * new n x (kd - skip) matrix, with the column names. */
-static int take_design(cz_frame *f, const fdesign *e, const uint8_t *ok,
-                       size_t nrows, double **Xout, size_t *kout,
-                       char ***names_out) {
+/* The kept rows of design e (minus its skipped leading columns) as an
+ * n x (kd - skip) matrix, with the column names. No copy: the design's own
+ * buffer is compacted in place (row q of column j never lies after the
+ * source row p >= q of column j + skip, so a forward sweep is safe) and the
+ * design result moves into *owner, which keeps it alive with the frame. */
+static int take_design(cz_frame *f, fdesign *e, const uint8_t *ok,
+                       double **Xout, size_t *kout, char ***names_out,
+                       causal_result **owner) {
   const cz_alloc *a = &f->alloc;
-  size_t k = e->kd - e->skip, n = f->n, bytes;
+  size_t k = e->kd - e->skip, n = f->n, nd = e->nd;
   *kout = k;
-  if (!cz_mul_size(n, k, &bytes) || !cz_mul_size(bytes, sizeof(double), &bytes))
-    return cz_fail(CAUSAL_ENOMEM, "causal_regress_fit: %zu x %zu design "
-                                  "overflows",
-                   n, k);
-  double *X = cz_malloc(a, bytes ? bytes : 1);
   char **names = cz_calloc(a, k ? k : 1, sizeof *names);
-  *Xout = X;
   *names_out = names;
-  if (X == NULL || names == NULL)
+  if (names == NULL)
     return CAUSAL_ENOMEM;
   for (size_t j = 0; j < k; j++) {
     const char *nm = causal_result_dimname(e->res, "X", 1, j + e->skip);
@@ -633,28 +638,89 @@ static int take_design(cz_frame *f, const fdesign *e, const uint8_t *ok,
     if (names[j] == NULL)
       return CAUSAL_ENOMEM;
   }
-  /* positions among the design's rows of the dataset rows kept */
-  size_t p = 0, q = 0;
-  if (n == e->nd) {
-    memcpy(X, e->X + e->skip * e->nd, bytes);
-    return CAUSAL_OK;
+  if (k == 0) { /* an intercept-only design whose intercept is absorbed */
+    *Xout = cz_malloc(a, 1);
+    return *Xout ? CAUSAL_OK : CAUSAL_ENOMEM;
   }
-  for (size_t i = 0; i < nrows && q < n; i++) {
-    if (p < e->nd && (size_t)e->rows[p] == i) {
-      if (ok[i]) {
-        for (size_t j = 0; j < k; j++)
-          X[q + j * n] = e->X[p + (j + e->skip) * e->nd];
-        q++;
-      }
-      p++;
+  uint8_t *keep = NULL;
+  if (n != nd) {
+    keep = cz_malloc(a, nd);
+    if (keep == NULL)
+      return CAUSAL_ENOMEM;
+    for (size_t p = 0; p < nd; p++)
+      keep[p] = ok[(size_t)e->rows[p]];
+  }
+  /* The buffer belongs to the design result this frame owns from here on;
+   * the const comes from the public getter only. */
+  double *X = (double *)(uintptr_t)e->X;
+  for (size_t j = 0; j < k; j++) {
+    double *dst = X + j * n;
+    const double *src = X + (j + e->skip) * nd;
+    if (keep == NULL) {
+      if (dst != src)
+        memmove(dst, src, n * sizeof *dst);
+      continue;
     }
+    size_t q = 0;
+    for (size_t p = 0; p < nd; p++)
+      if (keep[p])
+        dst[q++] = src[p];
+  }
+  cz_free(a, keep);
+  *Xout = X;
+  *owner = e->res;
+  e->res = NULL;
+  return CAUSAL_OK;
+}
+
+/* Lazy exogenous design: every term a plain float64 column of ds (no ':'),
+ * no reference levels, no absorbed factors and at least one column. */
+static int lazy_design(const causal_regress *m, const causal_dataset *ds) {
+  if (m->absorb.n > 0 || m->nrefs > 0 || (m->terms.n == 0 && !m->intercept))
+    return 0;
+  for (size_t t = 0; t < m->terms.n; t++) {
+    if (strchr(m->terms.items[t], ':') != NULL)
+      return 0;
+    const cz_column *c = NULL;
+    for (size_t j = 0; j < ds->ncols && c == NULL; j++)
+      if (strcmp(ds->cols[j].name, m->terms.items[t]) == 0)
+        c = &ds->cols[j];
+    if (c == NULL || c->type != CAUSAL_TYPE_F64)
+      return 0;
+  }
+  return 1;
+}
+
+/* Names and column pointers of a lazy design (see lazy_design). */
+static int lazy_setup(cz_frame *f, const causal_regress *m,
+                      const causal_dataset *ds, size_t *ucap) {
+  const cz_alloc *a = &f->alloc;
+  size_t k = m->terms.n + (m->intercept ? 1 : 0);
+  f->xcol = cz_calloc(a, k, sizeof *f->xcol);
+  f->xnames = cz_calloc(a, k, sizeof *f->xnames);
+  if (f->xcol == NULL || f->xnames == NULL)
+    return CAUSAL_ENOMEM;
+  f->k = k;
+  size_t j = 0;
+  if (m->intercept) {
+    f->xnames[j] = cz_strdup(a, "(Intercept)");
+    if (f->xnames[j++] == NULL)
+      return CAUSAL_ENOMEM;
+  }
+  for (size_t t = 0; t < m->terms.n; t++, j++) {
+    const cz_column *c = cz_dataset_find(ds, m->terms.items[t]);
+    f->xcol[j] = c->data;
+    f->xnames[j] = cz_strdup(a, c->name);
+    if (f->xnames[j] == NULL)
+      return CAUSAL_ENOMEM;
+    CZ_CHECK(use_col(f, ucap, c));
   }
   return CAUSAL_OK;
 }
 
 static int frame_build(cz_frame *f, const causal_regress *m,
-                       const causal_dataset *ds, fdesign *des,
-                       uint8_t **okp) {
+                       const causal_dataset *ds, fdesign *des, uint8_t **okp,
+                       int lazy) {
   static const char *fn = "causal_regress_fit";
   const cz_alloc *a = &f->alloc;
   size_t nrows = ds->nrows, ucap = 0;
@@ -686,7 +752,11 @@ static int frame_build(cz_frame *f, const causal_regress *m,
    * treatment contrasts (the constant is in the exogenous design). */
   int absorb = m->absorb.n > 0;
   int xint = absorb ? 1 : m->intercept;
-  CZ_CHECK(eval_design(&des[0], m, &m->terms, xint, absorb, ds));
+  lazy = lazy && lazy_design(m, ds);
+  if (lazy)
+    CZ_CHECK(lazy_setup(f, m, ds, &ucap));
+  else
+    CZ_CHECK(eval_design(&des[0], m, &m->terms, xint, absorb, ds));
   if (m->endogenous.n)
     CZ_CHECK(eval_design(&des[1], m, &m->endogenous, 1, 1, ds));
   if (m->instruments.n)
@@ -754,6 +824,13 @@ static int frame_build(cz_frame *f, const causal_regress *m,
     if (des[d].res != NULL)
       and_design_rows(ok, nrows, &des[d]);
   const cz_column *plain[5] = {cy, cw, co, ccl[0], ccl[1]};
+  /* lazy design columns: only those with missing values need a look */
+  for (size_t t = 0; lazy && t < m->terms.n; t++) {
+    const cz_column *c = cz_dataset_find(ds, m->terms.items[t]);
+    for (size_t i = 0; c->nmissing > 0 && i < nrows; i++)
+      if (cz_col_missing(c, i))
+        ok[i] = 0;
+  }
   for (size_t i = 0; i < nrows; i++) {
     for (int c = 0; c < 5 && ok[i]; c++)
       if (plain[c] != NULL && cz_col_missing(plain[c], i))
@@ -771,6 +848,9 @@ static int frame_build(cz_frame *f, const causal_regress *m,
     int is_design = c != cw && c != co && c != ccl[0] && c != ccl[1];
     for (size_t d = 0; d < m->absorb.n; d++)
       is_design &= c != cfe[d];
+    /* a lazy design's columns are checked where they are read (the OLS
+     * cross-product pass, cz_frame_materialize): one pass fewer */
+    is_design &= !lazy;
     if (is_design)
       rc = check_inf(c, "regressor", ok, nrows);
   }
@@ -831,11 +911,13 @@ static int frame_build(cz_frame *f, const causal_regress *m,
         f->offset[i] = colval(co, f->rows[i]);
     }
   }
-  rc = take_design(f, &des[0], ok, nrows, &f->X, &f->k, &f->xnames);
+  if (!lazy)
+    rc = take_design(f, &des[0], ok, &f->X, &f->k, &f->xnames, &f->xres[0]);
   if (rc == CAUSAL_OK && des[1].res)
-    rc = take_design(f, &des[1], ok, nrows, &f->Xe, &f->ke, &f->xenames);
+    rc = take_design(f, &des[1], ok, &f->Xe, &f->ke, &f->xenames,
+                     &f->xres[1]);
   if (rc == CAUSAL_OK && des[2].res)
-    rc = take_design(f, &des[2], ok, nrows, &f->Z, &f->kz, &f->znames);
+    rc = take_design(f, &des[2], ok, &f->Z, &f->kz, &f->znames, &f->xres[2]);
   f->ncluster_dims = m->clusters.n;
   for (size_t d = 0; d < m->clusters.n && rc == CAUSAL_OK; d++)
     rc = encode_groups(a, ccl[d], f->rows, n, &f->cl[d], &f->ncl[d]);
@@ -853,8 +935,8 @@ static int frame_build(cz_frame *f, const causal_regress *m,
   return rc;
 }
 
-int cz_frame_build(cz_frame *f, const causal_regress *m,
-                   const causal_dataset *ds) {
+static int frame_build_top(cz_frame *f, const causal_regress *m,
+                           const causal_dataset *ds, int lazy) {
   CZ_REQUIRE_NONNULL(f);
   cz_alloc alloc = cz_alloc_current();
   memset(f, 0, sizeof *f);
@@ -864,7 +946,7 @@ int cz_frame_build(cz_frame *f, const causal_regress *m,
   fdesign des[3];
   memset(des, 0, sizeof des);
   uint8_t *ok = NULL;
-  int rc = frame_build(f, m, ds, des, &ok);
+  int rc = frame_build(f, m, ds, des, &ok, lazy);
   for (int d = 0; d < 3; d++)
     causal_result_free(des[d].res);
   cz_free(&f->alloc, ok);
@@ -873,11 +955,65 @@ int cz_frame_build(cz_frame *f, const causal_regress *m,
   return rc;
 }
 
+int cz_frame_build(cz_frame *f, const causal_regress *m,
+                   const causal_dataset *ds) {
+  return frame_build_top(f, m, ds, 0);
+}
+
+int cz_frame_build_lazy(cz_frame *f, const causal_regress *m,
+                        const causal_dataset *ds) {
+  return frame_build_top(f, m, ds, 1);
+}
+
+/* Fill f->X from a lazy design, checking for infinite values as
+ * cz_frame_build does (column name, dataset row). */
+int cz_frame_materialize(cz_frame *f) {
+  CZ_REQUIRE_NONNULL(f);
+  if (f->X != NULL || f->xcol == NULL)
+    return CAUSAL_OK;
+  size_t n = f->n, k = f->k, bytes;
+  if (!cz_mul_size(n, k, &bytes) || !cz_mul_size(bytes, sizeof(double), &bytes))
+    return cz_fail(CAUSAL_ENOMEM, "causal_regress_fit: %zu x %zu design "
+                                  "overflows",
+                   n, k);
+  double *X = cz_malloc(&f->alloc, bytes);
+  if (X == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t j = 0; j < k; j++) {
+    const double *c = f->xcol[j];
+    double *x = X + j * n;
+    if (c == NULL) {
+      for (size_t i = 0; i < n; i++)
+        x[i] = 1.0;
+      continue;
+    }
+    for (size_t i = 0; i < n; i++) {
+      double v = c[f->rows[i]];
+      if (isinf(v)) {
+        cz_free(&f->alloc, X);
+        return cz_fail(CAUSAL_ENONFINITE,
+                       "causal_regress_fit: regressor column '%s' is %s at "
+                       "row %zu",
+                       f->xnames[j], v > 0 ? "+Inf" : "-Inf", f->rows[i]);
+      }
+      x[i] = v;
+    }
+  }
+  f->X = X;
+  return CAUSAL_OK;
+}
+
 /* ======================================================================
  * OLS / WLS
  * ====================================================================== */
 
 static const char *fitfn = "causal_regress_fit";
+
+/* The normal-equations fast path is taken when rcond(D X'WX D) (D the
+ * power-of-two column equilibration, LAPACK dpocon's 1-norm estimate)
+ * exceeds max(CZ_OLS_RCOND_MIN, (10 k RANK_TOL)^2), i.e. cond(X) below
+ * about 1e5 and far from any rank decision of the QR path. */
+#define CZ_OLS_RCOND_MIN 1e-6
 
 /* Working arrays of one OLS fit (freed by ols_release). */
 typedef struct ols_ws {
@@ -890,6 +1026,7 @@ typedef struct ols_ws {
   size_t *fe_levels;
   double *yw, *Xw, *sw;     /* sqrt(w)-scaled */
   double *beta, *resid, *cov, *bread, *X1, *V, *dfc;
+  double *Xframe;           /* design materialized for the QR path */
   size_t *kidx;
   cz_qr qr;
   cz_ws ws;
@@ -900,7 +1037,7 @@ static void ols_release(ols_ws *o, size_t nfe) {
   const cz_alloc *a = o->a;
   double *bufs[] = {o->y,    o->X,     o->w,   o->yw, /* Xw aliases X */
                     o->sw,   o->beta,  o->resid, o->cov, o->bread,
-                    o->X1,   o->V,     o->dfc};
+                    o->X1,   o->V,     o->dfc, o->Xframe};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
     cz_free(a, bufs[i]);
   cz_free(a, o->cl[0]);
@@ -1120,26 +1257,509 @@ static int wald_stat(const cz_alloc *a, const double *b, const double *V,
   return rc;
 }
 
-static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
-                   ols_ws *o) {
+/* Estimates of one fit, from either solver, for the shared report. */
+typedef struct ols_est {
+  int type, clustered;
+  const char *solver;     /* "cholesky" or "qr" */
+  size_t n, k, rk, nd, dof_fe, df_full;
+  const double *yraw, *wraw; /* outcome and weights of the rows used */
+  const int32_t *const *cl;  /* cluster codes of the rows used */
+  const size_t *ncl;
+  double rss, sigma2, dfres;
+  double within_tss;      /* absorbed: weighted sum of squares of demeaned y */
+  cz_vcov_out vout;
+} ols_est;
+
+/* ---- fast path: normal equations with iterative refinement ----------- */
+
+/* Row source of the fast path: design column j of frame row i is
+ * col[j][rows ? rows[i] : i] (NULL = the intercept), scaled by sqrt(w_i).
+ * With beta set, ub receives the scaled residuals sqrt(w)(y - X beta); with
+ * xr set the pass also accumulates X'u into xr and u'u into rr (the
+ * refinement quantities). Used directly and as the cz_vcov_in gather. */
+typedef struct fp_src {
+  const double **col;
+  const size_t *rows;
+  const double *y, *w;
+  size_t k;
+  const double *shift; /* NULL, or subtracted from each column (centring) */
+  const double *beta;
+  double *xr, rr;
+  double *sw; /* block scratch */
+} fp_src;
+
+static int fp_gather(void *ctx, size_t i0, size_t b, double *Xb, double *ub) {
+  fp_src *s = ctx;
+  size_t k = s->k;
+  for (size_t j = 0; j < k; j++) {
+    const double *c = s->col[j];
+    double *x = Xb + j * b;
+    if (c == NULL)
+      for (size_t i = 0; i < b; i++)
+        x[i] = 1.0;
+    else if (s->rows == NULL)
+      memcpy(x, c + i0, b * sizeof *x);
+    else
+      for (size_t i = 0; i < b; i++)
+        x[i] = c[s->rows[i0 + i]];
+    if (s->shift != NULL && s->shift[j] != 0.0)
+      for (size_t i = 0; i < b; i++)
+        x[i] -= s->shift[j];
+  }
+  memcpy(ub, s->y + i0, b * sizeof *ub);
+  if (s->w != NULL) {
+    for (size_t i = 0; i < b; i++) {
+      s->sw[i] = sqrt(s->w[i0 + i]);
+      ub[i] *= s->sw[i];
+    }
+    for (size_t j = 0; j < k; j++)
+      for (size_t i = 0; i < b; i++)
+        Xb[i + j * b] *= s->sw[i];
+  }
+  if (s->beta != NULL)
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)b, (int)k, -1.0, Xb, (int)b,
+                s->beta, 1, 1.0, ub, 1);
+  if (s->xr != NULL) {
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)b, (int)k, 1.0, Xb, (int)b, ub,
+                1, 1.0, s->xr, 1);
+    s->rr += cblas_ddot((int)b, ub, 1, ub, 1);
+  }
+  return CAUSAL_OK;
+}
+
+static size_t fp_block(size_t k) {
+  size_t b = 262144 / (k + 1);
+  return b < 256 ? 256 : b > 65536 ? 65536 : b;
+}
+
+/* One pass over the rows through fp_gather (refinement: X'r and r'r). */
+static void fp_pass(fp_src *s, size_t n, double *W) {
+  size_t B = fp_block(s->k);
+  for (size_t i0 = 0; i0 < n; i0 += B) {
+    size_t b = n - i0 < B ? n - i0 : B;
+    fp_gather(s, i0, b, W, W + s->k * b);
+  }
+}
+
+/* The fast path's state: G = X'WX (k x k), the equilibration D (powers of
+ * two), R = chol(D G D), the coefficients. */
+typedef struct fp_state {
+  size_t k;
+  double *C;     /* (k+1)^2: [X y]'W[X y] */
+  double *R, *D, *b, *c, *db, *dtot, *W;
+  double *sh;    /* the centring shift (0 for the intercept), or NULL */
+  size_t j0;     /* the intercept column when sh is set */
+  double rcond;
+} fp_state;
+
+/* x <- G^{-1} x = D (DGD)^{-1} D x */
+static void fp_solve(const fp_state *s, double *x) {
+  size_t k = s->k;
+  for (size_t j = 0; j < k; j++)
+    x[j] *= s->D[j];
+  cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, (int)k,
+              s->R, (int)k, x, 1);
+  cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, (int)k,
+              s->R, (int)k, x, 1);
+  for (size_t j = 0; j < k; j++)
+    x[j] *= s->D[j];
+}
+
+/* x' G y */
+static double fp_quad(const fp_state *s, const double *x, const double *y) {
+  size_t k = s->k, p = k + 1;
+  double acc = 0.0;
+  for (size_t j = 0; j < k; j++)
+    for (size_t i = 0; i < k; i++)
+      acc += x[i] * s->C[i <= j ? i + j * p : j + i * p] * y[j];
+  return acc;
+}
+
+/* R = chol(D A D) of the leading k x k block of A (ld lda, upper triangle
+ * read) with D the power-of-two equilibration, and its rcond (dpocon's
+ * 1-norm estimate) into s->R, s->D, s->rcond; *good = 0 when a column is
+ * zero or the factorization fails. Uses s->W[0..4k) as workspace. */
+static int fp_chol(fp_state *s, const double *A, size_t lda, int *good) {
+  size_t k = s->k;
+  *good = 0;
+  for (size_t j = 0; j < k; j++) {
+    double g = A[j + j * lda];
+    if (!(g > 0))
+      return CAUSAL_OK; /* a zero column: rank deficient */
+    int e;
+    (void)frexp(sqrt(g), &e);
+    s->D[j] = ldexp(1.0, -e);
+  }
+  double anorm = 0.0;
+  for (size_t j = 0; j < k; j++) {
+    double col = 0.0;
+    for (size_t i = 0; i < k; i++) {
+      double v = A[i <= j ? i + j * lda : j + i * lda] * s->D[i] * s->D[j];
+      col += fabs(v);
+      s->R[i + j * k] = i <= j ? v : 0.0;
+    }
+    anorm = col > anorm ? col : anorm;
+  }
+  int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (int)k, s->R, (int)k);
+  if (info != 0)
+    return CAUSAL_OK;
+  lapack_int *iw = (lapack_int *)(s->W + 3 * k);
+  info = LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'U', (int)k, s->R, (int)k,
+                             anorm, &s->rcond, s->W, iw);
+  *good = info == 0;
+  return CAUSAL_OK;
+}
+
+/* Cross products, Cholesky with a condition estimate. Sets *ok = 0 (no
+ * error) when the normal equations are not safe: a non-finite or zero
+ * column, a failed factorization, or rcond(D G D) below the threshold
+ * (docs/methods/ols.md); the QR path then decides. */
+static int fp_factor(fp_state *s, fp_src *src, size_t n, double rank_tol,
+                     int *ok) {
+  size_t k = s->k, p = k + 1, B = fp_block(k);
+  *ok = 0;
+  memset(s->C, 0, p * p * sizeof *s->C);
+  src->beta = NULL;
+  src->xr = NULL;
+  for (size_t i0 = 0; i0 < n; i0 += B) {
+    size_t b = n - i0 < B ? n - i0 : B;
+    fp_gather(src, i0, b, s->W, s->W + k * b);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)b, 1.0,
+                s->W, (int)b, 1.0, s->C, (int)p);
+  }
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i <= j; i++)
+      if (!isfinite(s->C[i + j * p]))
+        return CAUSAL_OK; /* infinite values or overflow: the QR path */
+  /* accuracy: the (centred) normal equations must be well conditioned */
+  int good = 0;
+  CZ_CHECK(fp_chol(s, s->C, p, &good));
+  double thr = 10.0 * (double)k * rank_tol;
+  thr *= thr;
+  if (!good || !(s->rcond > (thr > CZ_OLS_RCOND_MIN ? thr : CZ_OLS_RCOND_MIN)))
+    return CAUSAL_OK;
+  if (s->sh != NULL) {
+    /* rank decisions: those of the QR path on the uncentred design, whose
+     * Gram matrix is U' G U with U = I + e_j0 sh' (X = X~ U); thr as above */
+    double *G = s->W + 4 * k, *R0 = G + k * k, *D0 = R0 + k * k;
+    double rc0 = s->rcond, *Rs = s->R, *Ds = s->D;
+    const double *Cc = s->C, *h = s->sh;
+    size_t z = s->j0;
+    for (size_t j = 0; j < k; j++)
+      for (size_t i = 0; i <= j; i++) {
+        double a = Cc[i + j * p] + h[i] * Cc[z <= j ? z + j * p : j + z * p] +
+                   h[j] * Cc[i <= z ? i + z * p : z + i * p] +
+                   h[i] * h[j] * Cc[z + z * p];
+        G[i + j * k] = G[j + i * k] = a;
+      }
+    s->R = R0;
+    s->D = D0;
+    int good0 = 0;
+    int rc = fp_chol(s, G, k, &good0);
+    double rcu = s->rcond;
+    s->R = Rs;
+    s->D = Ds;
+    s->rcond = rc0;
+    CZ_CHECK(rc);
+    if (!good0 || !(rcu > thr))
+      return CAUSAL_OK;
+  }
+  *ok = 1;
+  return CAUSAL_OK;
+}
+
+static double fp_scaled_max(const fp_state *s, const double *x) {
+  double mx = 0.0;
+  for (size_t j = 0; j < s->k; j++) {
+    double v = fabs(x[j]) / s->D[j];
+    mx = v > mx ? v : mx;
+  }
+  return mx;
+}
+
+/* After an accumulating pass: db = G^{-1} X'r, b += db, rss update.
+ * Returns 1 when converged (the next correction would be below about
+ * 4 eps |b|: the contraction factor is about k eps / rcond). */
+static int fp_update(fp_state *s, const fp_src *src, double *rss) {
+  size_t k = s->k;
+  memcpy(s->db, s->c, k * sizeof *s->db);
+  fp_solve(s, s->db);
+  *rss = src->rr - 2.0 * cblas_ddot((int)k, s->db, 1, s->c, 1) +
+         fp_quad(s, s->db, s->db);
+  if (*rss < 0)
+    *rss = 0;
+  for (size_t j = 0; j < k; j++) {
+    s->b[j] += s->db[j];
+    s->dtot[j] += s->db[j];
+  }
+  return fp_scaled_max(s, s->db) <=
+         4.0 * s->rcond / (double)k * fp_scaled_max(s, s->b);
+}
+
+static int max_cluster_size(const cz_alloc *a, const int32_t *cl, size_t n,
+                            size_t G, double *mx) {
+  size_t *cnt = cz_calloc(a, G ? G : 1, sizeof *cnt);
+  if (cnt == NULL)
+    return CAUSAL_ENOMEM;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (++cnt[cl[i]] > m)
+      m = cnt[cl[i]];
+  cz_free(a, cnt);
+  *mx = (double)m;
+  return CAUSAL_OK;
+}
+
+static int ols_fast(ols_ws *o, ols_est *e, const cz_frame *f,
+                    const causal_regress *m, int *done) {
   const cz_alloc *a = o->a;
-  int type = m->vcov ? (int)m->vcov
-                     : (f->ncluster_dims ? CAUSAL_VCOV_CR1 : CAUSAL_VCOV_CLASSICAL);
-  int clustered = type >= CAUSAL_VCOV_CR0;
-  if (clustered && f->ncluster_dims == 0)
-    return cz_fail(CAUSAL_EINVAL,
-                   "%s: vcov type %d (cluster-robust) needs a cluster column "
-                   "(causal_regress_add_cluster)",
-                   fitfn, type);
-  if (!clustered && f->ncluster_dims > 0)
-    CZ_CHECK(causal_result_add_warning(
-        r, "cluster columns are ignored by the chosen non-cluster vcov"));
-  if (f->nfe > 0 && (type == CAUSAL_VCOV_HC2 || type == CAUSAL_VCOV_HC3 ||
-                     type == CAUSAL_VCOV_CR2))
-    return cz_fail(CAUSAL_EINVAL,
-                   "%s: HC2, HC3 and CR2 need the leverages of the absorbed "
-                   "fixed effects, which are not computed; use HC1 or CR1",
-                   fitfn);
+  size_t n = f->n, k = f->k, p = k + 1, B = fp_block(k);
+  *done = 0;
+  fp_state s;
+  memset(&s, 0, sizeof s);
+  s.k = k;
+  fp_src src;
+  memset(&src, 0, sizeof src);
+  src.col = cz_malloc(a, k * sizeof *src.col);
+  s.C = dalloc(a, p, p);
+  double *sm = dalloc(a, 7 * k + k * k, 1);
+  /* W: a block of [X y] (or the small-matrix scratch of fp_factor), then
+   * the row scratch of fp_gather (65536 rows: the largest block of vcov.c) */
+  size_t wsz = B * p > 5 * k + 2 * k * k ? B * p : 5 * k + 2 * k * k;
+  s.W = dalloc(a, wsz + 65536, 1);
+  if (src.col == NULL || s.C == NULL || sm == NULL || s.W == NULL) {
+    cz_free(a, (void *)src.col);
+    cz_free(a, s.C);
+    cz_free(a, sm);
+    cz_free(a, s.W);
+    return CAUSAL_ENOMEM;
+  }
+  s.R = sm;
+  s.D = s.R + k * k;
+  s.b = s.D + k;
+  s.c = s.b + k;
+  s.db = s.c + k;
+  s.dtot = s.db + k;
+  src.sw = s.W + wsz;
+  src.k = k;
+  src.y = f->y;
+  src.w = f->w;
+  if (f->X != NULL) {
+    for (size_t j = 0; j < k; j++)
+      src.col[j] = f->X + j * n;
+  } else {
+    for (size_t j = 0; j < k; j++)
+      src.col[j] = f->xcol[j];
+    src.rows = f->n_dropped > 0 ? f->rows : NULL;
+  }
+  /* With an intercept the other columns are centred at the means of the
+   * first block: X~ = X T, T = I - e_j0 sh'. Any shift is exact algebra
+   * (b = T b~, V = T V~ T'), and a rough centring removes the collinearity
+   * with the constant that dominates cond(X'X) for typical data, which
+   * keeps the refinement short and the speculative meat valid. */
+  int twoway = e->clustered && f->ncluster_dims > 1; /* PSD fix: not
+                                                        congruence-invariant */
+  for (size_t j = 0; j < k && s.sh == NULL && !twoway; j++)
+    if (f->X != NULL ? strcmp(f->xnames[j], "(Intercept)") == 0
+                     : f->xcol[j] == NULL) {
+      s.sh = s.dtot + k;
+      s.j0 = j;
+    }
+  if (s.sh != NULL) {
+    size_t b = n < B ? n : B;
+    src.w = NULL;
+    fp_gather(&src, 0, b, s.W, s.W + k * b);
+    src.w = f->w;
+    for (size_t j = 0; j < k; j++) {
+      double acc = 0.0;
+      for (size_t i = 0; i < b; i++)
+        acc += s.W[i + j * b];
+      s.sh[j] = j == s.j0 ? 0.0 : acc / (double)b;
+    }
+    src.shift = s.sh;
+  }
+  int ok = 0, rc = fp_factor(&s, &src, n, m->rank_tol, &ok);
+  if (rc != CAUSAL_OK || !ok)
+    goto out;
+  /* b0 from the normal equations */
+  for (size_t j = 0; j < k; j++)
+    s.b[j] = s.C[j + k * p];
+  fp_solve(&s, s.b);
+  int type = e->type;
+  int spec = type == CAUSAL_VCOV_HC0 || type == CAUSAL_VCOV_HC1 ||
+             ((type == CAUSAL_VCOV_CR0 || type == CAUSAL_VCOV_CR1) &&
+              f->ncluster_dims == 1);
+  o->bread = dalloc(a, k, k);
+  o->V = dalloc(a, k, k);
+  o->beta = dalloc(a, k, 1);
+  if (o->bread == NULL || o->V == NULL || o->beta == NULL) {
+    rc = CAUSAL_ENOMEM;
+    goto out;
+  }
+  /* bread G^{-1} = D (DGD)^{-1} D */
+  memcpy(o->bread, s.R, k * k * sizeof *o->bread);
+  if (LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (int)k, o->bread, (int)k)) {
+    rc = cz_fail(CAUSAL_EINTERNAL, "%s: dpotri failed", fitfn);
+    goto out;
+  }
+  for (size_t j = 0; j < k; j++)
+    for (size_t i = 0; i <= j; i++)
+      o->bread[j + i * k] = o->bread[i + j * k] *= s.D[i] * s.D[j];
+  e->n = n;
+  e->k = e->rk = k;
+  e->nd = 0;
+  e->dof_fe = 0;
+  e->df_full = k;
+  if (n <= k) {
+    rc = cz_fail(CAUSAL_EINVAL,
+                 "%s: %zu observations for %zu parameters: no residual "
+                 "degrees of freedom",
+                 fitfn, n, k);
+    goto out;
+  }
+  e->dfres = (double)(n - k);
+  cz_vcov_in vin;
+  memset(&vin, 0, sizeof vin);
+  vin.bread = o->bread;
+  vin.n = n;
+  vin.k = k;
+  vin.type = type;
+  vin.ssc = (int)m->ssc;
+  vin.df_model = k;
+  vin.ncluster_dims = e->clustered ? f->ncluster_dims : 0;
+  for (size_t d = 0; d < vin.ncluster_dims; d++) {
+    vin.cl[d] = f->cl[d];
+    vin.ncl[d] = f->ncl[d];
+  }
+  vin.gather = fp_gather;
+  vin.gather_ctx = &src;
+  memset(&e->vout, 0, sizeof e->vout);
+  e->vout.V = o->V;
+  /* Refinement passes; with HC0/HC1/CR0/CR1 the first one also computes
+   * the meat (speculatively, with the unrefined residuals). */
+  double rss = 0.0;
+  int have_v = 0;
+  memset(s.dtot, 0, k * sizeof *s.dtot);
+  for (int it = 0; it < 4; it++) {
+    memset(s.c, 0, k * sizeof *s.c);
+    src.beta = s.b;
+    src.xr = s.c;
+    src.rr = 0.0;
+    if (spec && it == 0) {
+      rc = cz_vcov_compute(a, &vin, &e->vout);
+      if (rc != CAUSAL_OK)
+        goto out;
+      have_v = 1;
+      memset(s.dtot, 0, k * sizeof *s.dtot);
+    } else {
+      fp_pass(&src, n, s.W);
+    }
+    if (fp_update(&s, &src, &rss))
+      break;
+  }
+  src.xr = NULL;
+  e->rss = rss;
+  e->sigma2 = rss / e->dfres;
+  if (have_v) {
+    /* Keep the speculative meat when the residual change X dtot moves
+     * every variance by less than 1e-12 (relative): with d_i = x_i'dtot,
+     * |d_i| <= delta = ||X dtot|| and Cauchy–Schwarz bound the change of
+     * a'Ma (a = B e_j) by 2 delta sqrt(mc a'Ga a'Ma) + delta^2 mc a'Ga,
+     * where a'Ga = B_jj, a'Ma = V_jj / c, c <= cmax the small-sample
+     * factor and m the largest cluster (1 for HC). */
+    double d2 = fp_quad(&s, s.dtot, s.dtot), delta = sqrt(d2 > 0 ? d2 : 0);
+    double cmax = (double)n / e->dfres, mc = 1.0;
+    if (e->clustered) {
+      cmax *= (double)f->ncl[0] / (double)(f->ncl[0] - 1);
+      rc = max_cluster_size(a, f->cl[0], n, f->ncl[0], &mc);
+      if (rc != CAUSAL_OK)
+        goto out;
+    }
+    double eps = 0.0;
+    for (size_t j = 0; j < k; j++) {
+      double vjj = o->V[j + j * k], q = mc * cmax * o->bread[j + j * k] / vjj;
+      double ej = vjj > 0 ? 2.0 * delta * sqrt(q) + d2 * q : INFINITY;
+      eps = ej > eps ? ej : eps;
+    }
+  }
+  if (!have_v) {
+    vin.sigma2 = e->sigma2;
+    src.beta = s.b;
+    rc = cz_vcov_compute(a, &vin, &e->vout);
+    if (rc != CAUSAL_OK)
+      goto out;
+  }
+  if (s.sh != NULL) { /* back to the uncentred coefficients */
+    const double *h = s.sh;
+    size_t z = s.j0;
+    s.b[z] -= cblas_ddot((int)k, h, 1, s.b, 1);
+    double *mats[2] = {o->bread, o->V};
+    for (int q = 0; q < 2; q++) { /* A <- T A T' */
+      double *A = mats[q];
+      for (size_t j = 0; j < k; j++) {
+        double acc = 0.0;
+        for (size_t i = 0; i < k; i++)
+          acc += h[i] * A[i + j * k];
+        A[z + j * k] -= acc;
+      }
+      for (size_t i = 0; i < k; i++) {
+        double acc = 0.0;
+        for (size_t j = 0; j < k; j++)
+          acc += A[i + j * k] * h[j];
+        A[i + z * k] -= acc;
+      }
+    }
+  }
+  memcpy(o->beta, s.b, k * sizeof *s.b);
+  o->kidx = cz_malloc(a, k * sizeof *o->kidx);
+  if (o->kidx == NULL) {
+    rc = CAUSAL_ENOMEM;
+    goto out;
+  }
+  for (size_t j = 0; j < k; j++)
+    o->kidx[j] = j;
+  if (m->keep_fitted) { /* unweighted residuals y - X b */
+    o->resid = dalloc(a, n, 1);
+    if (o->resid == NULL) {
+      rc = CAUSAL_ENOMEM;
+      goto out;
+    }
+    src.w = NULL;
+    src.shift = NULL; /* b is back in the uncentred coordinates */
+    src.beta = s.b;
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+      size_t b = n - i0 < B ? n - i0 : B;
+      fp_gather(&src, i0, b, s.W, o->resid + i0);
+    }
+  }
+  e->solver = "cholesky";
+  e->yraw = f->y;
+  e->wraw = f->w;
+  e->cl = (const int32_t *const *)f->cl;
+  e->ncl = f->ncl;
+  *done = 1;
+out:
+  cz_free(a, (void *)src.col);
+  cz_free(a, s.C);
+  cz_free(a, sm);
+  cz_free(a, s.W);
+  if (rc == CAUSAL_OK && !*done) { /* the QR path starts afresh */
+    cz_free(a, o->bread);
+    cz_free(a, o->V);
+    cz_free(a, o->beta);
+    cz_free(a, o->resid);
+    cz_free(a, o->kidx);
+    o->bread = o->V = o->beta = o->resid = NULL;
+    o->kidx = NULL;
+  }
+  return rc;
+}
+
+/* ---- QR path: pivoted QR with long-double refinement ------------------ */
+
+static int ols_qr(causal_result *r, ols_ws *o, ols_est *e, const cz_frame *f,
+                  const causal_regress *m) {
+  const cz_alloc *a = o->a;
   size_t dof_fe = 0;
   CZ_CHECK(ols_prepare(o, f, m, r, &dof_fe));
   size_t n = o->n, k = o->k;
@@ -1182,7 +1802,6 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
     else
       o->kidx[nk++] = j;
   }
-  cz_buf_init(&o->msg, a);
   put_list(&o->msg, f->xnames, didx, nd);
   cz_free(a, didx);
   if (o->msg.failed)
@@ -1230,20 +1849,36 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
   double rss = 0;
   for (size_t i = 0; i < n; i++)
     rss += o->resid[i] * o->resid[i];
-  double dfres = (double)(n - df_full);
-  double sigma2 = rss / dfres;
+  e->n = n;
+  e->k = k;
+  e->rk = rk;
+  e->nd = nd;
+  e->dof_fe = dof_fe;
+  e->df_full = df_full;
+  e->rss = rss;
+  e->dfres = (double)(n - df_full);
+  e->sigma2 = rss / e->dfres;
+  e->solver = "qr";
+  e->yraw = o->y;
+  e->wraw = o->w;
+  e->cl = (const int32_t *const *)o->cl;
+  e->ncl = o->ncl;
+  if (f->nfe > 0) {
+    double sy = 0;
+    for (size_t i = 0; i < n; i++)
+      sy += o->yw[i] * o->yw[i]; /* demeaned (and weighted) y */
+    e->within_tss = sy;
+  }
   /* fixest: absorbed factors nested in a cluster dimension do not count */
   size_t df_v = df_full;
-  if (clustered && f->nfe > 0 && m->ssc == CAUSAL_SSC_FIXEST) {
-    size_t sub = 0, nnest = 0;
+  if (e->clustered && f->nfe > 0 && m->ssc == CAUSAL_SSC_FIXEST) {
+    size_t sub = 0;
     for (size_t d = 0; d < f->nfe; d++) {
       int nest = 0;
       for (size_t c = 0; c < f->ncluster_dims && !nest; c++)
         CZ_CHECK(nested_in(a, o->fe[d], o->fe_levels[d], o->cl[c], n, &nest));
-      if (nest) {
+      if (nest)
         sub += o->fe_levels[d] - 1;
-        nnest++;
-      }
     }
     size_t eff = dof_fe > sub ? dof_fe - sub : 1;
     df_v = rk + eff;
@@ -1255,29 +1890,46 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
   vin.bread = o->bread;
   vin.n = n;
   vin.k = rk;
-  vin.type = type;
+  vin.type = e->type;
   vin.ssc = (int)m->ssc;
   vin.df_model = df_v;
-  vin.ncluster_dims = clustered ? f->ncluster_dims : 0;
+  vin.ncluster_dims = e->clustered ? f->ncluster_dims : 0;
   for (size_t d = 0; d < vin.ncluster_dims; d++) {
     vin.cl[d] = o->cl[d];
     vin.ncl[d] = o->ncl[d];
   }
-  vin.sigma2 = sigma2;
-  cz_vcov_out vout;
-  memset(&vout, 0, sizeof vout);
-  vout.V = o->V;
-  CZ_CHECK(cz_vcov_compute(a, &vin, &vout));
-  double df = vout.df;
-  o->dfc = dalloc(a, rk, 1);
-  if (o->dfc == NULL)
-    return CAUSAL_ENOMEM;
-  if (type == CAUSAL_VCOV_CR2)
+  vin.sigma2 = e->sigma2;
+  memset(&e->vout, 0, sizeof e->vout);
+  e->vout.V = o->V;
+  CZ_CHECK(cz_vcov_compute(a, &vin, &e->vout));
+  if (e->type == CAUSAL_VCOV_CR2) {
+    o->dfc = dalloc(a, rk, 1);
+    if (o->dfc == NULL)
+      return CAUSAL_ENOMEM;
     CZ_CHECK(cz_vcov_bm_df(a, &vin, o->dfc));
-  else
+  }
+  if (m->keep_fitted && o->sw) /* unweighted residuals */
+    for (size_t i = 0; i < n; i++)
+      o->resid[i] /= o->sw[i];
+  return CAUSAL_OK;
+}
+
+/* ---- report (both paths) ----------------------------------------------- */
+
+static int ols_report(causal_result *r, ols_ws *o, const ols_est *e,
+                      const cz_frame *f, const causal_regress *m) {
+  const cz_alloc *a = o->a;
+  size_t n = e->n, k = e->k, rk = e->rk, nd = e->nd;
+  double df = e->vout.df;
+  const char *dropped = o->msg.data ? o->msg.data : "";
+  if (o->dfc == NULL) {
+    o->dfc = dalloc(a, rk, 1);
+    if (o->dfc == NULL)
+      return CAUSAL_ENOMEM;
     for (size_t j = 0; j < rk; j++)
       o->dfc[j] = df;
-  if (vout.psd_fixed)
+  }
+  if (e->vout.psd_fixed)
     CZ_CHECK(causal_result_add_warning(
         r, "two-way cluster covariance was not positive semi-definite; "
            "negative eigenvalues were set to zero (Cameron, Gelbach and "
@@ -1311,12 +1963,13 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
     cz_free(a, tn);
     return rc;
   }
-  if (type == CAUSAL_VCOV_CR2)
+  if (e->type == CAUSAL_VCOV_CR2)
     rc = causal_result_set_vector(r, "df_bm", o->dfc, rk, tn);
   cz_free(a, tn);
   CZ_CHECK(rc);
-  CZ_CHECK(causal_result_set_string(r, "vcov_type", vout.label));
+  CZ_CHECK(causal_result_set_string(r, "vcov_type", e->vout.label));
   CZ_CHECK(causal_result_set_string(r, "statistic", isinf(df) ? "z" : "t"));
+  CZ_CHECK(causal_result_set_string(r, "solver", e->solver));
   CZ_CHECK(causal_result_set_scalar(r, "df", df));
   CZ_CHECK(causal_result_set_scalar(r, "nobs", (double)n));
   CZ_CHECK(causal_result_set_scalar(r, "n_dropped",
@@ -1335,40 +1988,38 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
     cz_buf_free(&w);
     CZ_CHECK(rc);
   }
-  if (clustered) {
-    CZ_CHECK(causal_result_set_scalar(r, "n_clusters", (double)o->ncl[0]));
+  if (e->clustered) {
+    CZ_CHECK(causal_result_set_scalar(r, "n_clusters", (double)e->ncl[0]));
     if (f->ncluster_dims > 1)
-      CZ_CHECK(causal_result_set_scalar(r, "n_clusters2", (double)o->ncl[1]));
+      CZ_CHECK(causal_result_set_scalar(r, "n_clusters2", (double)e->ncl[1]));
   }
   if (f->nfe > 0)
-    CZ_CHECK(causal_result_set_scalar(r, "dof_fe", (double)dof_fe));
+    CZ_CHECK(causal_result_set_scalar(r, "dof_fe", (double)e->dof_fe));
   /* goodness of fit on the original scale of y */
+  const double *y = e->yraw, *w = e->wraw;
   int centered = f->nfe > 0 || m->intercept;
   double sw = 0, swy = 0, tss = 0, slw = 0;
   for (size_t i = 0; i < n; i++) {
-    double wi = o->w ? o->w[i] : 1.0;
+    double wi = w ? w[i] : 1.0;
     sw += wi;
-    swy += wi * o->y[i];
-    if (o->w)
+    swy += wi * y[i];
+    if (w)
       slw += log(wi);
   }
   double ybar = centered ? swy / sw : 0.0;
   for (size_t i = 0; i < n; i++) {
-    double wi = o->w ? o->w[i] : 1.0, d = o->y[i] - ybar;
+    double wi = w ? w[i] : 1.0, d = y[i] - ybar;
     tss += wi * d * d;
   }
+  double rss = e->rss, dfres = e->dfres;
   double N = (double)n, r2 = 1.0 - rss / tss;
   double adj = 1.0 - (1.0 - r2) * (N - (centered ? 1.0 : 0.0)) / dfres;
   CZ_CHECK(causal_result_set_scalar(r, "r_squared", r2));
   CZ_CHECK(causal_result_set_scalar(r, "adj_r_squared", adj));
-  if (f->nfe > 0) {
-    double tw = 0, sy = 0;
-    for (size_t i = 0; i < n; i++)
-      sy += o->yw[i] * o->yw[i]; /* demeaned (and weighted) y */
-    tw = sy;
-    CZ_CHECK(causal_result_set_scalar(r, "within_r_squared", 1.0 - rss / tw));
-  }
-  CZ_CHECK(causal_result_set_scalar(r, "sigma", sqrt(sigma2)));
+  if (f->nfe > 0)
+    CZ_CHECK(causal_result_set_scalar(r, "within_r_squared",
+                                      1.0 - rss / e->within_tss));
+  CZ_CHECK(causal_result_set_scalar(r, "sigma", sqrt(e->sigma2)));
   CZ_CHECK(causal_result_set_scalar(r, "rss", rss));
   CZ_CHECK(causal_result_set_scalar(r, "df_residual", dfres));
   /* overall Wald F of the kept non-intercept coefficients */
@@ -1406,12 +2057,13 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
   CZ_CHECK(causal_result_set_scalar(r, "f_df2", df));
   CZ_CHECK(causal_result_set_scalar(r, "f_p_value", fp));
   /* Gaussian log-likelihood as R's logLik.lm (weights included) */
-  double ll = 0.5 * (slw - N * (log(6.283185307179586476925) + 1.0 - log(N) + log(rss)));
-  double npar = (double)(df_full + 1);
+  double ll = 0.5 * (slw - N * (log(6.283185307179586476925) + 1.0 - log(N) +
+                                log(rss)));
+  double npar = (double)(e->df_full + 1);
   CZ_CHECK(causal_result_set_scalar(r, "loglik", ll));
   CZ_CHECK(causal_result_set_scalar(r, "aic", -2.0 * ll + 2.0 * npar));
   CZ_CHECK(causal_result_set_scalar(r, "bic", -2.0 * ll + log(N) * npar));
-  if (m->keep_fitted) {
+  if (m->keep_fitted) { /* o->resid holds the unweighted residuals */
     double *fit = cz_result_alloc_values(r, n);
     if (fit == NULL)
       return CAUSAL_ENOMEM;
@@ -1421,8 +2073,8 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
       return CAUSAL_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-      res[i] = o->sw ? o->resid[i] / o->sw[i] : o->resid[i];
-      fit[i] = o->y[i] - res[i];
+      res[i] = o->resid[i];
+      fit[i] = y[i] - res[i];
     }
     rc = cz_result_take_vector(r, "residuals", res, n, NULL);
     if (rc != CAUSAL_OK) {
@@ -1432,6 +2084,44 @@ static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
     CZ_CHECK(cz_result_take_vector(r, "fitted", fit, n, NULL));
   }
   return CAUSAL_OK;
+}
+
+static int ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m,
+                   ols_ws *o) {
+  ols_est e;
+  memset(&e, 0, sizeof e);
+  int type = m->vcov ? (int)m->vcov
+                     : (f->ncluster_dims ? CAUSAL_VCOV_CR1 : CAUSAL_VCOV_CLASSICAL);
+  int clustered = type >= CAUSAL_VCOV_CR0;
+  if (clustered && f->ncluster_dims == 0)
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: vcov type %d (cluster-robust) needs a cluster column "
+                   "(causal_regress_add_cluster)",
+                   fitfn, type);
+  if (!clustered && f->ncluster_dims > 0)
+    CZ_CHECK(causal_result_add_warning(
+        r, "cluster columns are ignored by the chosen non-cluster vcov"));
+  if (f->nfe > 0 && (type == CAUSAL_VCOV_HC2 || type == CAUSAL_VCOV_HC3 ||
+                     type == CAUSAL_VCOV_CR2))
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: HC2, HC3 and CR2 need the leverages of the absorbed "
+                   "fixed effects, which are not computed; use HC1 or CR1",
+                   fitfn);
+  e.type = type;
+  e.clustered = clustered;
+  int done = 0;
+  if (f->nfe == 0 && type != CAUSAL_VCOV_CR2 && f->k > 0)
+    CZ_CHECK(ols_fast(o, &e, f, m, &done));
+  if (!done) {
+    /* the QR path needs the design as a matrix */
+    cz_frame g = *f;
+    if (g.X == NULL) {
+      CZ_CHECK(cz_frame_materialize(&g));
+      o->Xframe = g.X;
+    }
+    CZ_CHECK(ols_qr(r, o, &e, &g, m));
+  }
+  return ols_report(r, o, &e, f, m);
 }
 
 int cz_ols_fit(causal_result *r, const cz_frame *f, const causal_regress *m) {
@@ -1458,7 +2148,10 @@ int causal_regress_fit(causal_result **out, const causal_regress *m,
   CZ_REQUIRE_NONNULL(ds);
   static const char *const kinds[] = {"ols", "logit", "iv"};
   cz_frame f;
-  CZ_CHECK(cz_frame_build(&f, m, ds));
+  if (m->family == CAUSAL_REGRESS_OLS)
+    CZ_CHECK(cz_frame_build_lazy(&f, m, ds));
+  else
+    CZ_CHECK(cz_frame_build(&f, m, ds));
   causal_result *r = NULL;
   int rc = causal_result_new(&r, kinds[m->family - 1]);
   if (rc == CAUSAL_OK) {

@@ -6,6 +6,7 @@
 #include "internal/linalg.h"
 #include "internal/regress.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -50,8 +51,13 @@ static int validate(const cz_vcov_in *in, const cz_vcov_out *out) {
   CZ_REQUIRE_NONNULL(out);
   if (out->V == NULL)
     return cz_fail(CAUSAL_EINVAL, "%s: out->V is NULL", fn);
-  if (in->X == NULL || in->u == NULL || in->bread == NULL)
-    return cz_fail(CAUSAL_EINVAL, "%s: X, u and bread must not be NULL", fn);
+  if ((in->gather == NULL && (in->X == NULL || in->u == NULL)) ||
+      in->bread == NULL)
+    return cz_fail(CAUSAL_EINVAL, "%s: X, u (or gather) and bread must not "
+                                  "be NULL", fn);
+  if (in->gather != NULL && in->type == CAUSAL_VCOV_CR2)
+    return cz_fail(CAUSAL_EINVAL, "%s: CR2 needs the design matrix (X), not "
+                                  "blocked access", fn);
   if (in->n == 0 || in->k == 0)
     return cz_fail(CAUSAL_EINVAL, "%s: n = %zu and k = %zu must be positive",
                    fn, in->n, in->k);
@@ -113,49 +119,71 @@ static int sandwich(vscratch *s, const cz_vcov_in *in, double c, double *V) {
   return CAUSAL_OK;
 }
 
-/* Leverages h_i = x_i' B x_i = ||R x_i||^2, in row blocks. */
-static int leverages(vscratch *s, const cz_vcov_in *in, double *h) {
-  size_t n = in->n, k = in->k;
-  double *P = cz_ws_get(&s->ws, CZ_LINALG_BLOCK * k * sizeof *P);
-  if (P == NULL)
-    return CAUSAL_ENOMEM;
-  for (size_t i0 = 0; i0 < n; i0 += CZ_LINALG_BLOCK) {
-    size_t b = n - i0 < CZ_LINALG_BLOCK ? n - i0 : CZ_LINALG_BLOCK;
-    CZ_CHECK(cz_gemm(fn, false, true, 1.0, cz_cmat_view(in->X + i0, b, k, n),
-                     cz_cmat_dense(s->R, k, k), 0.0, cz_mat_dense(P, b, k)));
-    for (size_t i = 0; i < b; i++)
-      h[i0 + i] = 0.0;
-    for (size_t j = 0; j < k; j++)
-      for (size_t i = 0; i < b; i++)
-        h[i0 + i] += P[i + j * b] * P[i + j * b];
-  }
+/* Rows per block of the blocked passes: about 2 MB per block, so it stays
+ * cache resident between the gather and the BLAS calls while the calls are
+ * few (each one synchronises the BLAS threads). */
+static size_t block_rows(size_t k) {
+  size_t b = 262144 / (k ? k : 1);
+  return b < 256 ? 256 : b > 65536 ? 65536 : b;
+}
+
+/* Rows i0..i0+b-1 of the design and of u: from the caller's gather, or
+ * copied out of X and u. */
+static int get_block(const cz_vcov_in *in, size_t i0, size_t b, double *Xb,
+                     double *ub) {
+  if (in->gather != NULL)
+    return in->gather(in->gather_ctx, i0, b, Xb, ub);
+  for (size_t j = 0; j < in->k; j++)
+    memcpy(Xb + j * b, in->X + i0 + j * in->n, b * sizeof *Xb);
+  memcpy(ub, in->u + i0, b * sizeof *ub);
   return CAUSAL_OK;
 }
 
+/* HC meat sum_i om_i x_i x_i', om_i = u_i^2 (HC0/HC1), u_i^2 / (1 - h_i)
+ * (HC2) or u_i^2 / (1 - h_i)^2 (HC3) with leverages h_i = x_i' B x_i =
+ * ||R x_i||^2 (B = R'R), in one blocked pass: each block's rows are scaled
+ * by sqrt(om_i) and added by dsyrk. */
 static int hc_meat(vscratch *s, const cz_vcov_in *in) {
-  size_t n = in->n;
-  s->buf = cz_malloc(s->a, n * sizeof *s->buf);
+  size_t n = in->n, k = in->k, B = block_rows(k);
+  int lev = in->type == CAUSAL_VCOV_HC2 || in->type == CAUSAL_VCOV_HC3;
+  if (lev)
+    CZ_CHECK(bread_factor(s, in));
+  s->buf = cz_malloc(s->a, (2 * k + 2) * B * sizeof *s->buf);
   if (s->buf == NULL)
     return CAUSAL_ENOMEM;
-  double *om = s->buf;
-  if (in->type == CAUSAL_VCOV_HC2 || in->type == CAUSAL_VCOV_HC3) {
-    CZ_CHECK(bread_factor(s, in));
-    CZ_CHECK(leverages(s, in, om));
-    for (size_t i = 0; i < n; i++) {
-      double m = 1.0 - om[i];
-      if (!(m > 1e-10))
-        return cz_fail(CAUSAL_ESINGULAR,
-                       "%s: %s is undefined: observation %zu has leverage %.17g "
-                       "(it is fitted exactly)",
-                       fn, type_label(in->type), i, om[i]);
-      om[i] = in->u[i] * in->u[i] / (in->type == CAUSAL_VCOV_HC2 ? m : m * m);
+  double *Xb = s->buf, *P = Xb + k * B, *ub = P + k * B, *om = ub + B;
+  cz_mat M = cz_mat_dense(s->M, k, k);
+  for (size_t i0 = 0; i0 < n; i0 += B) {
+    size_t b = n - i0 < B ? n - i0 : B;
+    CZ_CHECK(get_block(in, i0, b, Xb, ub));
+    for (size_t i = 0; i < b; i++)
+      om[i] = fabs(ub[i]); /* sqrt of the weight u_i^2 */
+    if (lev) {
+      CZ_CHECK(cz_gemm(fn, false, true, 1.0, cz_cmat_dense(Xb, b, k),
+                       cz_cmat_dense(s->R, k, k), 0.0, cz_mat_dense(P, b, k)));
+      for (size_t i = 0; i < b; i++) {
+        double h = 0.0;
+        for (size_t j = 0; j < k; j++)
+          h += P[i + j * b] * P[i + j * b];
+        double m = 1.0 - h;
+        if (!(m > 1e-10))
+          return cz_fail(CAUSAL_ESINGULAR,
+                         "%s: %s is undefined: observation %zu has leverage "
+                         "%.17g (it is fitted exactly)",
+                         fn, type_label(in->type), i0 + i, h);
+        om[i] /= in->type == CAUSAL_VCOV_HC2 ? sqrt(m) : m;
+      }
     }
-  } else {
-    for (size_t i = 0; i < n; i++)
-      om[i] = in->u[i] * in->u[i];
+    for (size_t j = 0; j < k; j++)
+      for (size_t i = 0; i < b; i++)
+        Xb[i + j * b] *= om[i];
+    /* straight to BLAS: the blocks are finite (checked by the callers) and
+     * a per-block cz_check_finite would cost as much as the scaling */
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)k, (int)b, 1.0,
+                Xb, (int)b, i0 ? 1.0 : 0.0, M.data, (int)k);
   }
-  return cz_xtwx(fn, cz_cmat_dense(in->X, n, in->k), om,
-                 cz_mat_dense(s->M, in->k, in->k), &s->ws);
+  cz_sym_fill_lower(M);
+  return cz_check_finite(fn, "meat (scores x_i u_i)", cz_mat_c(M));
 }
 
 /* Rows grouped by cluster: order[start[g]..start[g+1]) are cluster g. */
@@ -269,12 +297,23 @@ static int cr_meat(vscratch *s, const cz_vcov_in *in, const int32_t *cl,
     return CAUSAL_ENOMEM;
   int rc = CAUSAL_OK;
   if (in->type != CAUSAL_VCOV_CR2) {
-    for (size_t j = 0; j < k; j++) {
-      const double *x = in->X + j * n;
-      double *sj = S + j * G;
-      for (size_t i = 0; i < n; i++)
-        sj[cl[i]] += x[i] * in->u[i];
+    size_t B = block_rows(k);
+    double *Xb = cz_malloc(s->a, (k + 1) * B * sizeof *Xb);
+    double *ub = Xb != NULL ? Xb + k * B : NULL;
+    if (Xb == NULL)
+      rc = CAUSAL_ENOMEM;
+    for (size_t i0 = 0; i0 < n && rc == CAUSAL_OK; i0 += B) {
+      size_t b = n - i0 < B ? n - i0 : B;
+      rc = get_block(in, i0, b, Xb, ub);
+      for (size_t j = 0; j < k && rc == CAUSAL_OK; j++) {
+        const double *x = Xb + j * b;
+        double *sj = S + j * G;
+        const int32_t *c = cl + i0;
+        for (size_t i = 0; i < b; i++)
+          sj[c[i]] += x[i] * ub[i];
+      }
     }
+    cz_free(s->a, Xb);
   } else {
     cr2_block b;
     size_t ngm = max_cluster(s, G);

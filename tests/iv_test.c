@@ -50,7 +50,8 @@ static int load_file(const char *rel) {
 
 static int load_refs(void **state) {
   (void)state;
-  if (load_file("data/iv_reference.csv") != 0)
+  if (load_file("data/iv_reference.csv") != 0 ||
+      load_file("data/ols_fe_reference.csv") != 0)
     return -1;
   return load_file("data/iv_reference_sm.csv");
 }
@@ -93,6 +94,7 @@ typedef struct spec {
   const char *cluster;
   int vcov, ssc, method, keep;
   double level, alpha;
+  const char *absorb[2];
 } spec;
 
 static int build_model(const spec *s, causal_regress **out) {
@@ -110,6 +112,8 @@ static int build_model(const spec *s, causal_regress **out) {
     rc = causal_regress_set_weights(m, s->weights);
   if (s->cluster && rc == CAUSAL_OK)
     rc = causal_regress_add_cluster(m, s->cluster);
+  for (int j = 0; j < 2 && s->absorb[j] && rc == CAUSAL_OK; j++)
+    rc = causal_regress_add_absorb(m, s->absorb[j]);
   if (s->vcov && rc == CAUSAL_OK)
     rc = causal_regress_set_int(m, CAUSAL_REGRESS_VCOV, s->vcov);
   if (s->ssc && rc == CAUSAL_OK)
@@ -216,7 +220,8 @@ static spec cig_spec(void) {
             0,
             0,
             0,
-            0};
+            0,
+            {NULL, NULL}};
   return s;
 }
 static spec cig2_spec(void) {
@@ -232,7 +237,8 @@ static spec cig2_spec(void) {
             0,
             0,
             0,
-            0};
+            0,
+            {NULL, NULL}};
   return s;
 }
 static spec mroz_spec(void) {
@@ -248,7 +254,8 @@ static spec mroz_spec(void) {
             0,
             0,
             0,
-            0};
+            0,
+            {NULL, NULL}};
   return s;
 }
 
@@ -596,7 +603,8 @@ static void test_ar_sets(void **state) {
             0,
             0,
             0,
-            0};
+            0,
+            {NULL, NULL}};
   check_ar_set("mroz1", s);
   spec w1 = s;
   memset(w1.inst, 0, sizeof w1.inst);
@@ -859,7 +867,7 @@ static void test_errors(void **state) {
   assert_ok(causal_dataset_add_f64(small, "z2", e, NULL, 5, CAUSAL_COPY));
   assert_ok(causal_dataset_add_f64(small, "q", e, NULL, 5, CAUSAL_COPY));
   spec t3 = {NULL, "y", {"w", "q"}, {"x"}, {"z1", "z2"}, NULL, NULL, 0, 0,
-             0,    0,   0,          0};
+             0,    0,   0,          0,    {NULL, NULL}};
   expect_fail(small, &t3, CAUSAL_EINVAL, "5 observations are too few");
   causal_dataset_free(small);
 }
@@ -905,9 +913,14 @@ static void test_nonfinite_frame(void **state) {
   assert_status(cz_iv_fit(NULL, &f, m), CAUSAL_EINVAL);
   assert_status(cz_iv_fit(r, NULL, m), CAUSAL_EINVAL);
   assert_status(cz_iv_fit(r, &f, NULL), CAUSAL_EINVAL);
+  /* an absorbed factor whose every level is a singleton leaves nothing */
+  int32_t codes[6] = {0, 1, 2, 3, 4, 5}, *fes[1] = {codes};
+  size_t lev[1] = {6};
+  f.fe = fes;
+  f.fe_levels = lev;
   f.nfe = 1;
   assert_status(cz_iv_fit(r, &f, m), CAUSAL_EINVAL);
-  assert_error_mentions("absorbed");
+  assert_error_mentions("singleton");
   f.nfe = 0;
   m->iv_method = 9;
   assert_status(cz_iv_fit(r, &f, m), CAUSAL_ERANGE);
@@ -947,6 +960,65 @@ static void test_oom(void **state) {
   causal_dataset_free(o.ds);
 }
 
+/* ---- absorbed fixed effects -------------------------------------------- */
+/* CigarettesSW (48 states x 1985, 1995) with state and year effects
+ * absorbed vs ivreg with the factors as dummies (tests/ref/
+ * ols_fe_reference.R): slopes, classical / HC1 / CR1 (by state) standard
+ * errors, rss, sigma, residual df. */
+static void test_absorb(void **state) {
+  (void)state;
+  static const int types[] = {CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_HC1,
+                              CAUSAL_VCOV_CR1};
+  static const char *const cases[] = {"cig_iv_classical", "cig_iv_HC1",
+                                      "cig_iv_CR1"};
+  static const char *const terms[] = {"lrincome", "lrprice"};
+  double worst = 0;
+  for (int t = 0; t < 3; t++) {
+    spec s;
+    memset(&s, 0, sizeof s);
+    s.data = "ols_fe_cigs.csv";
+    s.y = "lpacks";
+    s.exog[0] = "lrincome";
+    s.endo[0] = "lrprice";
+    s.inst[0] = "tdiff";
+    s.inst[1] = "rtax";
+    s.absorb[0] = "state";
+    s.absorb[1] = "year";
+    s.vcov = types[t];
+    s.ssc = CAUSAL_SSC_R;
+    if (types[t] == CAUSAL_VCOV_CR1)
+      s.cluster = "state";
+    causal_result *r = fit(&s);
+    char q[64];
+    for (int j = 0; j < 2; j++) {
+      snprintf(q, sizeof q, "estimate,%s", terms[j]);
+      double e = fabs(coef_col(r, terms[j], 0) / ref(cases[t], q) - 1);
+      snprintf(q, sizeof q, "std_error,%s", terms[j]);
+      double se = fabs(coef_col(r, terms[j], 1) / ref(cases[t], q) - 1);
+      worst = fmax(worst, fmax(e, se));
+      assert_true(e < 1e-10);
+      assert_true(se < 1e-10);
+    }
+    double df = fabs(scalar(r, "df") / ref(cases[t], "df,") - 1);
+    assert_true(df < 1e-12);
+    if (t == 0) {
+      static const char *const sc[] = {"rss", "sigma", "df_residual"};
+      for (int j = 0; j < 3; j++) {
+        snprintf(q, sizeof q, "%s,", sc[j]);
+        double e = fabs(scalar(r, sc[j]) / ref(cases[t], q) - 1);
+        worst = fmax(worst, e);
+        assert_true(e < 1e-10);
+      }
+      assert_true(scalar(r, "dof_fe") == 49); /* 48 states + 2 years - 1 */
+      assert_true(scalar(r, "n_singletons") == 0);
+      assert_true(scalar(r, "nobs") == 96);
+    }
+    causal_result_free(r);
+  }
+  print_message("IV with absorbed state and year effects: max rel err %.2e\n",
+                worst);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cig_classical),
@@ -969,6 +1041,7 @@ int main(void) {
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_nonfinite_frame),
       cmocka_unit_test(test_oom),
+      cmocka_unit_test(test_absorb),
   };
   return cmocka_run_group_tests(tests, load_refs, free_refs);
 }

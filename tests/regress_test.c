@@ -258,7 +258,8 @@ static int is_scalar_q(const char *q) {
   static const char *const s[] = {"r_squared", "adj_r_squared", "sigma",
                                   "loglik",    "aic",           "bic",
                                   "rss",       "df_residual",   "df",
-                                  "f_statistic", "f_p_value"};
+                                  "f_statistic", "f_p_value",
+                                  "nobs",      "n_singletons"};
   for (size_t j = 0; j < sizeof s / sizeof s[0]; j++)
     if (strcmp(q, s[j]) == 0)
       return 1;
@@ -429,7 +430,14 @@ static void test_references(void **state) {
                               tol, &maxrel);
     if (cnt < 10)
       fail_msg("%s: only %zu reference values compared", s->cs, cnt);
-    print_message("%-22s %4zu values, max rel err %.2e\n", s->cs, cnt, maxrel);
+    /* CR2 needs the design matrix: the QR path; the others are well
+     * conditioned and take the normal-equations fast path */
+    const char *solver = NULL;
+    assert_ok(causal_result_get_string(r, "solver", &solver));
+    assert_string_equal(solver,
+                        s->vcov == CAUSAL_VCOV_CR2 ? "qr" : "cholesky");
+    print_message("%-22s %4zu values, max rel err %.2e (%s)\n", s->cs, cnt,
+                  maxrel, solver);
     if (maxrel > worst)
       worst = maxrel;
     total += cnt;
@@ -449,6 +457,7 @@ typedef struct nist_case {
   int ncols;   /* predictor columns in the file */
   int intercept;
   double min_lre;
+  const char *solver; /* the path expected: "qr" for the ill-conditioned */
 } nist_case;
 
 static double lre(double got, double want) {
@@ -553,6 +562,10 @@ static void nist_run(const nist_case *c, double out[4]) {
   }
   assert_ok(causal_result_get_scalar(r, "sigma", &sd));
   assert_ok(causal_result_get_scalar(r, "r_squared", &r2));
+  const char *solver = NULL;
+  assert_ok(causal_result_get_string(r, "solver", &solver));
+  if (strcmp(solver, c->solver) != 0)
+    fail_msg("%s: solver %s, expected %s", c->name, solver, c->solver);
   out[0] = lb;
   out[1] = ls;
   out[2] = lre(sd, csd);
@@ -567,12 +580,17 @@ static void nist_run(const nist_case *c, double out[4]) {
 static void test_nist(void **state) {
   (void)state;
   static const nist_case cases[] = {
-      {"Norris", 1, 1, 1, 12},   {"Pontius", 2, 1, 1, 12},
-      {"NoInt1", 1, 1, 0, 12},   {"NoInt2", 1, 1, 0, 12},
-      {"Filip", 10, 1, 1, 6},    {"Longley", 0, 6, 1, 12},
-      {"Wampler1", 5, 1, 1, 12}, {"Wampler2", 5, 1, 1, 12},
-      {"Wampler3", 5, 1, 1, 12}, {"Wampler4", 5, 1, 1, 12},
-      {"Wampler5", 5, 1, 1, 12},
+      {"Norris", 1, 1, 1, 12, "cholesky"},
+      {"Pontius", 2, 1, 1, 12, "cholesky"},
+      {"NoInt1", 1, 1, 0, 12, "cholesky"},
+      {"NoInt2", 1, 1, 0, 12, "cholesky"},
+      {"Filip", 10, 1, 1, 6, "qr"},
+      {"Longley", 0, 6, 1, 12, "cholesky"},
+      {"Wampler1", 5, 1, 1, 12, "qr"},
+      {"Wampler2", 5, 1, 1, 12, "qr"},
+      {"Wampler3", 5, 1, 1, 12, "qr"},
+      {"Wampler4", 5, 1, 1, 12, "qr"},
+      {"Wampler5", 5, 1, 1, 12, "qr"},
   };
   print_message("%-9s %6s %6s %6s %6s  (LRE: coef, SE, resid SD, R2)\n",
                 "dataset", "coef", "se", "sd", "r2");
@@ -1006,6 +1024,283 @@ static void test_fit_oom(void **state) {
   causal_dataset_free(ds);
 }
 
+/* ---- normal-equations fast path vs the QR path -------------------------- */
+
+/* n rows of plain float64 columns (a lazy design): y, x1..x3, a weight, a
+ * cluster id, x2 missing at rows 5 and 17; x4 = x1 + 1e-9 noise when
+ * `collinear`, x3 = +Inf at row 9 when `inf`. */
+static causal_dataset *fast_ds(size_t n, int collinear, int inf) {
+  double *c[7];
+  for (int j = 0; j < 7; j++) {
+    c[j] = malloc(n * sizeof(double));
+    assert_non_null(c[j]);
+  }
+  int64_t *cl = malloc(n * sizeof *cl);
+  assert_non_null(cl);
+  for (size_t i = 0; i < n; i++) {
+    double t = (double)i;
+    c[1][i] = 0.5 + sin(0.37 * t);
+    c[2][i] = cos(1.3 * t) * 3.0 + 0.01 * t;
+    c[3][i] = (double)((i * 7) % 11) - 2.0;
+    c[4][i] = c[1][i] + 1e-9 * sin(5.1 * t);
+    c[5][i] = 1.0 + (double)(i % 4);
+    /* heteroskedastic noise from a deterministic sequence */
+    double u = sin(12.9898 * t + 78.233) * 43758.5453;
+    u -= floor(u);
+    c[0][i] = 1.5 + 0.8 * c[1][i] - 0.3 * c[2][i] + 0.1 * c[3][i] +
+              (u - 0.5) * (1.0 + fabs(c[2][i]));
+    cl[i] = (int64_t)(i % 12);
+  }
+  c[2][5] = NAN;
+  c[2][17] = NAN;
+  if (inf)
+    c[3][9] = INFINITY;
+  causal_dataset *ds = NULL;
+  assert_ok(causal_dataset_new(&ds));
+  const char *names[6] = {"y", "x1", "x2", "x3", "x4", "w"};
+  for (int j = 0; j < 6; j++)
+    assert_ok(causal_dataset_add_f64(ds, names[j], c[j], NULL, n, CAUSAL_COPY));
+  assert_ok(causal_dataset_add_i64(ds, "cl", cl, NULL, n, CAUSAL_COPY));
+  for (int j = 0; j < 7; j++)
+    free(c[j]);
+  free(cl);
+  (void)collinear;
+  return ds;
+}
+
+static causal_result *fast_fit(const causal_dataset *ds, int vcov, int wls,
+                               double rank_tol, int x4) {
+  causal_regress *m = new_ols();
+  assert_ok(causal_regress_set_outcome(m, "y"));
+  assert_ok(causal_regress_add_term(m, "x1"));
+  assert_ok(causal_regress_add_term(m, "x2"));
+  assert_ok(causal_regress_add_term(m, "x3"));
+  if (x4)
+    assert_ok(causal_regress_add_term(m, "x4"));
+  if (wls)
+    assert_ok(causal_regress_set_weights(m, "w"));
+  if (vcov >= CAUSAL_VCOV_CR0)
+    assert_ok(causal_regress_add_cluster(m, "cl"));
+  assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_VCOV, vcov));
+  assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_KEEP_FITTED, 1));
+  if (rank_tol > 0)
+    assert_ok(causal_regress_set_double(m, CAUSAL_REGRESS_RANK_TOL, rank_tol));
+  causal_result *r = NULL;
+  assert_ok(causal_regress_fit(&r, m, ds));
+  causal_regress_free(m);
+  return r;
+}
+
+static double rel_diff(double a, double b) {
+  double d = fabs(a - b), s = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+  return s > 0 ? d / s : d;
+}
+
+static void expect_solver(const causal_result *r, const char *want) {
+  const char *got = NULL;
+  assert_ok(causal_result_get_string(r, "solver", &got));
+  assert_string_equal(got, want);
+}
+
+static void test_fast_path(void **state) {
+  (void)state;
+  causal_dataset *ds = fast_ds(400, 0, 0);
+  static const int types[] = {CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_HC0,
+                              CAUSAL_VCOV_HC1,       CAUSAL_VCOV_HC2,
+                              CAUSAL_VCOV_HC3,       CAUSAL_VCOV_CR0,
+                              CAUSAL_VCOV_CR1};
+  double worst = 0;
+  for (int wls = 0; wls < 2; wls++)
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+      /* RANK_TOL 0.05 puts the threshold (10 k tol)^2 above 1: QR path */
+      causal_result *a = fast_fit(ds, types[t], wls, 0, 0);
+      causal_result *b = fast_fit(ds, types[t], wls, 0.05, 0);
+      expect_solver(a, "cholesky");
+      expect_solver(b, "qr");
+      const double *ta, *tb, *va, *vb, *ra, *rb;
+      size_t n1, n2, c1, c2, nr;
+      assert_ok(causal_result_get_matrix(a, "coef", &ta, &n1, &c1));
+      assert_ok(causal_result_get_matrix(b, "coef", &tb, &n2, &c2));
+      assert_int_equal(n1, 4);
+      assert_int_equal(n2, 4);
+      for (size_t i = 0; i < n1 * 6; i++) {
+        /* p-values near 1 and t near 0 are compared absolutely */
+        double d = rel_diff(ta[i], tb[i]);
+        if (fabs(ta[i]) < 1e-3)
+          d = fabs(ta[i] - tb[i]);
+        worst = d > worst ? d : worst;
+        if (d > 1e-10)
+          fail_msg("type %d wls %d: coef entry %zu: %.17g vs %.17g",
+                   types[t], wls, i, ta[i], tb[i]);
+      }
+      assert_ok(causal_result_get_matrix(a, "vcov", &va, &n1, &c1));
+      assert_ok(causal_result_get_matrix(b, "vcov", &vb, &n2, &c2));
+      for (size_t i = 0; i < 16; i++)
+        assert_true(rel_diff(va[i], vb[i]) < 1e-10);
+      static const char *sc[] = {"rss", "sigma", "r_squared", "f_statistic",
+                                 "loglik", "df", "nobs"};
+      for (size_t q = 0; q < sizeof sc / sizeof sc[0]; q++) {
+        double x, y;
+        assert_ok(causal_result_get_scalar(a, sc[q], &x));
+        assert_ok(causal_result_get_scalar(b, sc[q], &y));
+        assert_true(rel_diff(x, y) < 1e-10);
+      }
+      assert_ok(causal_result_get_vector(a, "residuals", &ra, &nr));
+      assert_int_equal(nr, 398);
+      assert_ok(causal_result_get_vector(b, "residuals", &rb, &nr));
+      for (size_t i = 0; i < nr; i++)
+        if (!(fabs(ra[i] - rb[i]) < 1e-11))
+          fail_msg("type %d wls %d: residual %zu: %.17g vs %.17g", types[t],
+                   wls, i, ra[i], rb[i]);
+      causal_result_free(a);
+      causal_result_free(b);
+    }
+  print_message("fast path vs QR: max rel diff %.2e\n", worst);
+  /* a nearly collinear column: the QR path decides and names it */
+  causal_result *r = fast_fit(ds, CAUSAL_VCOV_HC1, 0, 0, 1);
+  expect_solver(r, "qr");
+  const char *dropped = NULL;
+  assert_ok(causal_result_get_string(r, "dropped_terms", &dropped));
+  assert_string_equal(dropped, "x4");
+  causal_result_free(r);
+  causal_dataset_free(ds);
+  /* +Inf in a (lazily read) regressor: named with its dataset row */
+  ds = fast_ds(50, 0, 1);
+  causal_regress *m = new_ols();
+  assert_ok(causal_regress_set_outcome(m, "y"));
+  assert_ok(causal_regress_add_term(m, "x1"));
+  assert_ok(causal_regress_add_term(m, "x3"));
+  r = (causal_result *)1;
+  assert_status(causal_regress_fit(&r, m, ds), CAUSAL_ENONFINITE);
+  assert_null(r);
+  assert_error_mentions("'x3' is +Inf at row 9");
+  causal_regress_free(m);
+  causal_dataset_free(ds);
+}
+
+typedef struct fast_arg {
+  const causal_dataset *ds;
+  int vcov, x4;
+} fast_arg;
+
+static int fast_oom_run(void *arg) {
+  const fast_arg *fa = arg;
+  causal_regress *m = NULL;
+  int rc = causal_regress_new(&m, CAUSAL_REGRESS_OLS);
+  const char *terms[] = {"x1", "x2", "x3", "x4"};
+  if (rc == CAUSAL_OK)
+    rc = causal_regress_set_outcome(m, "y");
+  for (int j = 0; j < 3 + fa->x4 && rc == CAUSAL_OK; j++)
+    rc = causal_regress_add_term(m, terms[j]);
+  if (rc == CAUSAL_OK)
+    rc = causal_regress_set_weights(m, "w");
+  if (rc == CAUSAL_OK && fa->vcov >= CAUSAL_VCOV_CR0)
+    rc = causal_regress_add_cluster(m, "cl");
+  if (rc == CAUSAL_OK)
+    rc = causal_regress_set_int(m, CAUSAL_REGRESS_VCOV, fa->vcov);
+  if (rc == CAUSAL_OK)
+    rc = causal_regress_set_int(m, CAUSAL_REGRESS_KEEP_FITTED, 1);
+  causal_result *r = NULL;
+  if (rc == CAUSAL_OK)
+    rc = causal_regress_fit(&r, m, fa->ds);
+  causal_result_free(r);
+  causal_regress_free(m);
+  return rc;
+}
+
+static void test_fast_oom(void **state) {
+  (void)state;
+  causal_dataset *ds = fast_ds(60, 0, 0);
+  static const int types[] = {CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_HC1,
+                              CAUSAL_VCOV_HC3, CAUSAL_VCOV_CR1};
+  for (size_t t = 0; t < 4; t++)
+    for (int x4 = 0; x4 < 2; x4++) { /* x4: the QR fallback materializes */
+      fast_arg fa = {ds, types[t], x4};
+      cz_oom_sweep(fast_oom_run, &fa);
+    }
+  causal_dataset_free(ds);
+}
+
+/* ---- absorbed fixed effects against the dummy regressions ------------- */
+
+typedef struct fespec {
+  const char *cs, *file;
+  const char *outcome;
+  const char *terms[6];
+  const char *absorb[2];
+  const char *cl;
+  int vcov, ssc;
+} fespec;
+
+#define GR_TERMS {"value", "capital", NULL}
+#define FAT_TERMS {"beertax", "drinkage", "unemp", "income", NULL}
+
+static const fespec fespecs[] = {
+    {"gr_fe1_classical", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, NULL, CAUSAL_VCOV_CLASSICAL, CAUSAL_SSC_R},
+    {"gr_fe1_HC1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, NULL, CAUSAL_VCOV_HC1, CAUSAL_SSC_R},
+    {"gr_fe1_CR1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_R},
+    /* Stata's areg counts the absorbed levels in K, as R's dummies do */
+    {"gr_fe1_CR1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_STATA},
+    {"gr_fe1_CR1_fixest", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm", NULL}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_FIXEST},
+    {"gr_fe2_classical", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, NULL, CAUSAL_VCOV_CLASSICAL, CAUSAL_SSC_R},
+    {"gr_fe2_HC1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, NULL, CAUSAL_VCOV_HC1, CAUSAL_SSC_R},
+    {"gr_fe2_CR1", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_R},
+    {"gr_fe2_CR1_fixest", "data/ols_fe_grunfeld.csv", "inv", GR_TERMS,
+     {"firm_s", "year"}, "firm", CAUSAL_VCOV_CR1, CAUSAL_SSC_FIXEST},
+    {"fat_fe2_classical", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, NULL, CAUSAL_VCOV_CLASSICAL, CAUSAL_SSC_R},
+    {"fat_fe2_HC1", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, NULL, CAUSAL_VCOV_HC1, CAUSAL_SSC_R},
+    {"fat_fe2_CR1", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, "state", CAUSAL_VCOV_CR1, CAUSAL_SSC_R},
+    {"fat_fe2_CR1_fixest", "data/ols_fe_fatalities.csv", "frate", FAT_TERMS,
+     {"state", "year"}, "state", CAUSAL_VCOV_CR1, CAUSAL_SSC_FIXEST},
+};
+
+static void test_fe_references(void **state) {
+  (void)state;
+  reftab ref = load_ref("data/ols_fe_reference.csv");
+  double worst = 0;
+  for (size_t i = 0; i < sizeof fespecs / sizeof fespecs[0]; i++) {
+    const fespec *s = &fespecs[i];
+    causal_dataset *ds = read_csv(s->file, NULL);
+    causal_regress *m = new_ols();
+    assert_ok(causal_regress_set_outcome(m, s->outcome));
+    for (size_t j = 0; s->terms[j]; j++)
+      assert_ok(causal_regress_add_term(m, s->terms[j]));
+    for (size_t j = 0; j < 2 && s->absorb[j]; j++)
+      assert_ok(causal_regress_add_absorb(m, s->absorb[j]));
+    if (s->cl)
+      assert_ok(causal_regress_add_cluster(m, s->cl));
+    assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_VCOV, s->vcov));
+    assert_ok(causal_regress_set_int(m, CAUSAL_REGRESS_SSC, s->ssc));
+    /* tight demeaning so the slopes reach 1e-10 */
+    assert_ok(causal_regress_set_double(m, CAUSAL_REGRESS_TOL, 1e-14));
+    causal_result *r = NULL;
+    assert_ok(causal_regress_fit(&r, m, ds));
+    expect_solver(r, "qr");
+    double maxrel = 0;
+    size_t cnt = compare_case(&ref, s->cs, r, 1e-10, &maxrel);
+    if (cnt < 5)
+      fail_msg("%s: only %zu reference values compared", s->cs, cnt);
+    print_message("%-22s %4zu values, max rel err %.2e\n", s->cs, cnt, maxrel);
+    worst = maxrel > worst ? maxrel : worst;
+    causal_result_free(r);
+    causal_regress_free(m);
+    causal_dataset_free(ds);
+  }
+  print_message("fixed effects: max rel err %.2e\n", worst);
+  free(ref.r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_frame_basic),
@@ -1019,6 +1314,9 @@ int main(void) {
       cmocka_unit_test(test_fit_errors),
       cmocka_unit_test(test_wald),
       cmocka_unit_test(test_fit_oom),
+      cmocka_unit_test(test_fast_path),
+      cmocka_unit_test(test_fast_oom),
+      cmocka_unit_test(test_fe_references),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

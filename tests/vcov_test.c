@@ -238,12 +238,98 @@ static void test_oom(void **state) {
   cz_oom_sweep(oom_run, &t);
 }
 
+/* Blocked access: the gather callback gives the same covariances as the
+ * matrix form (it delivers the rows in blocks; here 3 rows at a time are
+ * asked for at most, the callback copes with any block). */
+typedef struct gctx {
+  const tiny *t;
+  int calls;
+} gctx;
+
+static int tiny_gather(void *ctx, size_t i0, size_t b, double *Xb,
+                       double *ub) {
+  gctx *g = ctx;
+  g->calls++;
+  for (size_t i = 0; i < b; i++) {
+    Xb[i] = g->t->X[i0 + i];
+    Xb[i + b] = g->t->X[8 + i0 + i];
+    ub[i] = g->t->u[i0 + i];
+  }
+  return CAUSAL_OK;
+}
+
+static int failing_gather(void *ctx, size_t i0, size_t b, double *Xb,
+                          double *ub) {
+  (void)ctx;
+  (void)i0;
+  (void)b;
+  (void)Xb;
+  (void)ub;
+  return cz_fail(CAUSAL_EIO, "gather failed on purpose");
+}
+
+static void test_gather(void **state) {
+  (void)state;
+  static const int types[] = {CAUSAL_VCOV_HC0, CAUSAL_VCOV_HC1,
+                              CAUSAL_VCOV_HC2, CAUSAL_VCOV_HC3,
+                              CAUSAL_VCOV_CR0, CAUSAL_VCOV_CR1};
+  cz_alloc a = cz_alloc_current();
+  for (size_t q = 0; q < sizeof types / sizeof types[0]; q++)
+    for (size_t dims = 1; dims <= 2; dims++) {
+      if (types[q] < CAUSAL_VCOV_CR0 && dims == 2)
+        continue;
+      tiny t;
+      tiny_init(&t);
+      t.in.type = types[q];
+      t.in.ncluster_dims = types[q] >= CAUSAL_VCOV_CR0 ? dims : 0;
+      double V1[4], V2[4];
+      cz_vcov_out o1 = {V1, 0, NULL, 0}, o2 = {V2, 0, NULL, 0};
+      assert_ok(cz_vcov_compute(&a, &t.in, &o1));
+      gctx g = {&t, 0};
+      t.in.X = NULL;
+      t.in.u = NULL;
+      t.in.gather = tiny_gather;
+      t.in.gather_ctx = &g;
+      assert_ok(cz_vcov_compute(&a, &t.in, &o2));
+      assert_true(g.calls >= 1);
+      for (int i = 0; i < 4; i++)
+        assert_true(fabs(V1[i] - V2[i]) <= 1e-15 * fabs(V1[i]));
+      assert_true(o1.df == o2.df);
+      /* a failing gather propagates its status */
+      t.in.gather = failing_gather;
+      assert_status(cz_vcov_compute(&a, &t.in, &o2), CAUSAL_EIO);
+    }
+  /* CR2 needs the matrix */
+  tiny t;
+  tiny_init(&t);
+  gctx g = {&t, 0};
+  t.in.type = CAUSAL_VCOV_CR2;
+  t.in.ncluster_dims = 1;
+  t.in.gather = tiny_gather;
+  t.in.gather_ctx = &g;
+  double V[4];
+  cz_vcov_out o = {V, 0, NULL, 0};
+  assert_status(cz_vcov_compute(&a, &t.in, &o), CAUSAL_EINVAL);
+  assert_error_mentions("CR2 needs the design matrix");
+  /* neither X nor gather */
+  t.in.type = CAUSAL_VCOV_HC1;
+  t.in.gather = NULL;
+  t.in.X = NULL;
+  assert_status(cz_vcov_compute(&a, &t.in, &o), CAUSAL_EINVAL);
+  /* non-finite scores: an error, not a NaN covariance */
+  tiny_init(&t);
+  t.u[3] = NAN;
+  t.in.type = CAUSAL_VCOV_HC1;
+  assert_status(cz_vcov_compute(&a, &t.in, &o), CAUSAL_ENONFINITE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_closed_forms),
       cmocka_unit_test(test_twoway_psd),
       cmocka_unit_test(test_validation),
       cmocka_unit_test(test_oom),
+      cmocka_unit_test(test_gather),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,6 +144,21 @@ CAUSAL_API int causal_regress_wald(causal_result **out,
                                    size_t q, size_t k, const double *rhs);
 
 
+/* ---- Breusch–Pagan test (any OLS/WLS specification) -------------------
+ * Regresses the squared residuals of the model m (family OLS, no absorbed
+ * factors) on an auxiliary design: the model's own regressors when
+ * nterms == 0 (terms may then be NULL), else the given causal_design terms
+ * (with an intercept). studentize = 1: Koenker's studentized version
+ * (lmtest::bptest default); 0: the original Breusch–Pagan (1979) version.
+ * Result (kind "breusch_pagan"): scalars "statistic", "df", "p_value"
+ * (chi-square upper tail), "nobs"; string "method". Weighted models follow
+ * lmtest::bptest exactly (docs/methods/did.md). Implemented in lib/did.c. */
+CAUSAL_API int causal_regress_breusch_pagan(causal_result **out,
+                                            const causal_regress *m,
+                                            const causal_dataset *ds,
+                                            const char *const *terms,
+                                            size_t nterms, int studentize);
+
 /* ==== Out-of-core regression: mergeable accumulators ====================
  * (lib/regress_stream.c; formulas, rules and a worked example in
  * docs/methods/regress_stream.md)

@@ -69,6 +69,13 @@ typedef struct cz_frame {
   char **used_cols;
   double *dropped_by_col;
   size_t n_used_cols;
+  /* Storage of X, Xe, Z: when xres[d] is set the array points into that
+   * evaluated design (kept alive, compacted in place) instead of a copy. */
+  causal_result *xres[3];
+  /* Lazy exogenous design (cz_frame_build_lazy only): X == NULL and column
+   * j of the design is xcol[j][rows[i]] (NULL = the intercept, all ones),
+   * xcol[j] pointing at the dataset's float64 column. */
+  const double **xcol;
 } cz_frame;
 
 /* Frame rules (lib/regress.c, docs/methods/ols.md):
@@ -93,6 +100,14 @@ typedef struct cz_frame {
  * On failure the frame is left empty (safe to cz_frame_free again). */
 int cz_frame_build(cz_frame *f, const causal_regress *m,
                    const causal_dataset *ds);
+/* As cz_frame_build, but when every exogenous term is a plain float64
+ * column (no interaction, no categorical, no reference levels, no absorb
+ * columns) the design is not copied: f->X stays NULL and f->xcol is set
+ * (the dataset must outlive the frame). cz_frame_materialize then fills
+ * f->X when a caller needs the matrix (no-op when it exists). */
+int cz_frame_build_lazy(cz_frame *f, const causal_regress *m,
+                        const causal_dataset *ds);
+int cz_frame_materialize(cz_frame *f);
 void cz_frame_free(cz_frame *f);
 
 /* ---- family fits (dispatched by causal_regress_fit) ----
@@ -123,6 +138,14 @@ typedef struct cz_vcov_in {
   size_t ncl[2];
   size_t ncluster_dims;
   double sigma2;      /* classical: residual variance */
+  /* Blocked access (optional, zero-initialise when unused): when gather is
+   * set, X and u are not read; gather(ctx, i0, b, Xb, ub) writes rows
+   * i0..i0+b-1 of the design into Xb (b x k, column-major, ld b) and of u
+   * into ub, returning a status. Supported by every type but CR2 (and not
+   * by cz_vcov_bm_df); the meat is then accumulated block by block, so no
+   * n x k array is needed. */
+  int (*gather)(void *ctx, size_t i0, size_t b, double *Xb, double *ub);
+  void *gather_ctx;
 } cz_vcov_in;
 
 typedef struct cz_vcov_out {
