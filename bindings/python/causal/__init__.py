@@ -41,6 +41,7 @@ from . import dist  # noqa: F401
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
 from .stream import RegressionAccumulator, stream_fit  # noqa: F401
+from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -76,3 +77,4 @@ __all__ = [
     "ols", "logit", "iv", "wald", "RegressionResult", "WaldResult",
 ]
 __all__ += ["RegressionAccumulator", "stream_fit"]  # causal.stream
+__all__ += ["did", "event_study", "breusch_pagan", "DidResult"]  # causal.did
