@@ -53,6 +53,8 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_regress_acc_fit, 1),
     ENTRY(C_regress_acc_serialize, 1),
     ENTRY(C_regress_acc_deserialize, 1),
+    ENTRY(C_did_fit, 2),
+    ENTRY(C_regress_bptest, 4),
     {NULL, NULL, 0}};
 
 void R_init_causal(DllInfo *dll);

@@ -48,5 +48,7 @@ SEXP C_regress_acc_state(SEXP);
 SEXP C_regress_acc_fit(SEXP);
 SEXP C_regress_acc_serialize(SEXP);
 SEXP C_regress_acc_deserialize(SEXP);
+SEXP C_did_fit(SEXP, SEXP);
+SEXP C_regress_bptest(SEXP, SEXP, SEXP, SEXP);
 
 #endif
