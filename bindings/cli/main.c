@@ -15,6 +15,7 @@ static const struct {
      "linear regression (OLS/WLS, robust and clustered SEs, fixed effects)"},
     {"logit", cmd_regress, "logistic regression"},
     {"iv", cmd_regress, "instrumental variables (2SLS, LIML, Fuller)"},
+    {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
 };
 
 static void usage(FILE *f) {
