@@ -29,5 +29,6 @@ int cmd_regress(const char *cmd, int argc, char **argv);
 int cmd_aa(const char *cmd, int argc, char **argv);
 int cmd_assign(const char *cmd, int argc, char **argv);
 int cmd_abtest(const char *cmd, int argc, char **argv);
+int cmd_did(const char *cmd, int argc, char **argv);
 
 #endif

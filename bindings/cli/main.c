@@ -18,6 +18,7 @@ static const struct {
     {"aa-split", cmd_aa, "balanced AA split of fixed units (rerandomization, optimizer)"},
     {"assign", cmd_assign, "deterministic variant assignment of ids (hash buckets)"},
     {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
+    {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
 };
 
 static void usage(FILE *f) {

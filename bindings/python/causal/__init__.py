@@ -43,6 +43,8 @@ from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
 from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa
 from .abtest import ArmStats, ABTest, srm, p_adjust  # noqa: F401
+from .stream import RegressionAccumulator, stream_fit  # noqa: F401
+from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -78,3 +80,5 @@ __all__ = [
     "ols", "logit", "iv", "wald", "RegressionResult", "WaldResult",
     "aa_split", "aa_balance", "aa_randinf", "aa_mde", "AAResult",
 ]
+__all__ += ["RegressionAccumulator", "stream_fit"]  # causal.stream
+__all__ += ["did", "event_study", "breusch_pagan", "DidResult"]  # causal.did

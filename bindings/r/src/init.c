@@ -49,6 +49,17 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_assign_hash, 2),
     ENTRY(C_assign_config, 1),
     ENTRY(C_assign_batch, 3),
+    ENTRY(C_regress_acc_new, 3),
+    ENTRY(C_regress_acc_clone, 1),
+    ENTRY(C_regress_acc_update, 2),
+    ENTRY(C_regress_acc_merge, 2),
+    ENTRY(C_regress_acc_next_pass, 1),
+    ENTRY(C_regress_acc_state, 1),
+    ENTRY(C_regress_acc_fit, 1),
+    ENTRY(C_regress_acc_serialize, 1),
+    ENTRY(C_regress_acc_deserialize, 1),
+    ENTRY(C_did_fit, 2),
+    ENTRY(C_regress_bptest, 4),
     {NULL, NULL, 0}};
 
 void R_init_causal(DllInfo *dll);

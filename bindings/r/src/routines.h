@@ -45,5 +45,16 @@ SEXP C_assign_bucket(SEXP, SEXP, SEXP);
 SEXP C_assign_hash(SEXP, SEXP);
 SEXP C_assign_config(SEXP);
 SEXP C_assign_batch(SEXP, SEXP, SEXP);
+SEXP C_regress_acc_new(SEXP, SEXP, SEXP);
+SEXP C_regress_acc_clone(SEXP);
+SEXP C_regress_acc_update(SEXP, SEXP);
+SEXP C_regress_acc_merge(SEXP, SEXP);
+SEXP C_regress_acc_next_pass(SEXP);
+SEXP C_regress_acc_state(SEXP);
+SEXP C_regress_acc_fit(SEXP);
+SEXP C_regress_acc_serialize(SEXP);
+SEXP C_regress_acc_deserialize(SEXP);
+SEXP C_did_fit(SEXP, SEXP);
+SEXP C_regress_bptest(SEXP, SEXP, SEXP, SEXP);
 
 #endif
