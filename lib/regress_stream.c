@@ -1686,7 +1686,7 @@ static int ols_fit(causal_result *r, const causal_regress_acc *acc,
   prec tmp = *S; /* counts from pass 1, scores from pass 2 */
   tmp.n = P->n;
   CZ_CHECK(vcov_of(acc, &tmp, kidx, nk, B, sigma2, nk, V, &df));
-  CZ_CHECK(common_entries(r, acc, P, kidx, nk, bk, V, df));
+  CZ_CHECK(common_entries(r, acc, &tmp, kidx, nk, bk, V, df));
   double r2 = 1.0 - rss / tss, c0 = acc->icpt ? 1.0 : 0.0;
   CZ_CHECK(causal_result_set_scalar(r, "r_squared", r2));
   CZ_CHECK(causal_result_set_scalar(r, "adj_r_squared",

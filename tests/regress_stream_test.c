@@ -189,6 +189,12 @@ static void compare_fits(const causal_result *s, const causal_result *r,
         fail_msg("vcov[%zu, %zu]: %.17g vs %.17g", i, j, va[i + j * na],
                  vb[i + j * na]);
     }
+  /* Cluster counts agree too (OLS counts clusters in its second pass). */
+  double ga, gb;
+  if (causal_result_get_scalar(r, "n_clusters", &gb) == CAUSAL_OK) {
+    assert_ok(causal_result_get_scalar(s, "n_clusters", &ga));
+    assert_true(ga == gb);
+  }
   const char *sa, *sb;
   assert_ok(causal_result_get_string(s, "vcov_type", &sa));
   assert_ok(causal_result_get_string(r, "vcov_type", &sb));

@@ -139,10 +139,6 @@ def test_streamed_equals_in_memory(family, model, kw, passes):
         assert isinstance(fit, causal.RegressionResult)
 
 
-@pytest.mark.xfail(strict=True, reason="lib/regress_stream.c ols_fit "
-                   "reports n_clusters from the pass-1 record, whose cluster "
-                   "map is empty for OLS (the scores are summed in pass 2); "
-                   "the standard errors are right")
 def test_ols_n_clusters():
     ref = causal.ols(DATA, "y ~ x1 + g", cluster="cl")
     fit = run(new_acc("ols", "y ~ x1 + g", cluster="cl"), chunks_of(DATA, 9))

@@ -43,10 +43,7 @@ agree <- function(got, ref) {
             got$nobs == ref$nobs, got$n_dropped == ref$n_dropped,
             got$vcov_type == ref$vcov_type, identical(got$df, ref$df))
   if (!is.null(ref$n_clusters)) {
-    # OLS reports 0: lib/regress_stream.c's ols_fit takes n_clusters from
-    # the pass-1 record (reported to the integrator); logit is right
-    stopifnot(got$n_clusters == ref$n_clusters ||
-                (attr(got, "kind") == "ols" && got$n_clusters == 0))
+    stopifnot(got$n_clusters == ref$n_clusters)
   }
   b <- ref$coef$estimate
   se <- ref$coef$std_error
