@@ -420,6 +420,44 @@ stopifnot(causal_abstats_get(st, "n") == 250)
 stopifnot(is_err(catch(causal_abtest(sc, st, metric = "proportion")),
                  "causal_einval_error"))
 
+# ---- memory: no leaks on errors, out-of-memory at every allocation ----------
+causal:::.alloc_track(TRUE)
+live <- function() causal:::.alloc_count()[["live"]]
+base <- live()
+work <- function() {
+  c1 <- causal_abstats(y[ic], x = X[ic, ]); t1 <- causal_abstats(y[it], x = X[it, ])
+  t1 <- causal_abstats_from_raw(causal_abstats_to_raw(t1 + c1))
+  r1 <- causal_abtest(c1, t1, cuped = TRUE)
+  r2 <- causal_abtest(a, b, test = "fisher")
+  r3 <- causal_abtest_arms(list(a, b, a), adjust = "dunnett",
+                           allocation = c(1, 1, 1) / 3)
+  r4 <- causal_abtest_bootstrap(1:20, 2:30, reps = 20, ci = "bca")
+  r5 <- causal_srm(c(10, 12), c(0.5, 0.5))
+  causal_abtest_values(c1, t1, cuped = TRUE)
+}
+for (i in 1:20) {
+  work()
+  catch(causal_abstats_update(causal_abstats(1:3), c(1, NaN)))
+  catch(causal_abtest(causal_abstats(), st))
+  catch(causal_abstats_from_raw(raw[-1]))
+  catch(causal_abtest_arms(list(a, b), allocation = c(0.2, 0.2)))
+}
+invisible(gc()); invisible(gc())
+stopifnot(live() == base)
+for (k in 0:100000) {
+  causal:::.alloc_track(TRUE, fail_after = k)
+  e <- catch(work())
+  causal:::.alloc_track(TRUE)
+  invisible(gc())
+  if (live() != base) stop("leak after failing allocation ", k)
+  if (is.null(e)) break
+  if (!inherits(e, "causal_enomem_error"))
+    stop("allocation ", k, ": expected ENOMEM, got ", conditionMessage(e))
+}
+stopifnot(k > 10)
+cat("out-of-memory sweep: ", k, " allocations\n", sep = "")
+causal:::.alloc_track(FALSE)
+
 # ---- printing -------------------------------------------------------------------
 out <- capture.output(print(causal_abtest(a, b, test = "fisher")),
                       print(causal_abtest(cc, ct, cuped = TRUE)),
