@@ -343,17 +343,19 @@ causal_srm <- function(counts, allocation) {
 }
 
 # As stats::p.adjust: NA p-values stay NA and the family is the non-NA
-# ones; attributes (names, dim) are kept. n larger than the number of
-# p-values (p.adjust's "more tests than given") is not supported.
+# ones (n is evaluated after they are dropped, as in p.adjust); names are
+# kept. n larger than the number of p-values ("more tests than given") is
+# not supported.
 causal_p_adjust <- function(p, method = "holm", n = length(p)) {
   .check(is.numeric(p) || all(is.na(p)), "p must be numeric")
   m <- .pick(method, .ab_adjust[names(.ab_adjust) != "dunnett"], "method")
-  ok <- !is.na(p)
-  .check(is.numeric(n) && length(n) == 1L && n == length(p),
-         "causal_p_adjust: n must be length(p) (larger families are not supported)")
-  out <- p
-  storage.mode(out) <- "double"
-  if (any(ok)) out[ok] <- .Call(C_p_adjust, m, as.double(p[ok]))
+  out <- stats::setNames(as.numeric(p), names(p))
+  ok <- !is.na(out)
+  p <- out[ok]
+  .check(is.numeric(n) && length(n) == 1L && !is.na(n) && n == length(p),
+         paste("causal_p_adjust: n must be the number of non-NA p-values",
+               "(larger families are not supported)"))
+  if (length(p)) out[ok] <- .Call(C_p_adjust, m, unname(p))
   out
 }
 

@@ -352,6 +352,9 @@ for (m in c("holm", "bonferroni", "BH", "BY", "fdr", "none")) {
 pp <- runif(200)^2
 close(causal_p_adjust(pp, "BY"), p.adjust(pp, "BY"), 1e-13)
 close(causal_p_adjust(pp, "holm"), p.adjust(pp, "holm"), 1e-15)
+stopifnot(identical(causal_p_adjust(p, "BH", n = 6), p.adjust(p, "BH", n = 6)),
+          identical(causal_p_adjust(c(NA, NA)), p.adjust(c(NA, NA))),
+          identical(causal_p_adjust(numeric(0)), p.adjust(numeric(0))))
 
 # ---- bootstrap ----------------------------------------------------------------
 b1 <- causal_abtest_bootstrap(ys[[1]], ys[[2]], statistic = "median",
@@ -410,6 +413,7 @@ stopifnot(is_err(catch(causal_abtest_arms(arms, allocation = c(0.5, 0.3, 0.3))),
           is_err(catch(causal_p_adjust(c(0.1, 2))), "causal_erange_error"),
           is_err(catch(causal_p_adjust(0.1, "hommel")), "causal_einval_error"),
           is_err(catch(causal_p_adjust(0.1, n = 3)), "causal_einval_error"),
+          is_err(catch(causal_p_adjust(c(0.1, NA), n = 2)), "causal_einval_error"),
           is_err(catch(causal_dunnett_quantile(0.95, 1.2)), "causal_erange_error"),
           is_err(catch(causal_abtest_arms(list(a))), "causal_einval_error"),
           is_err(catch(causal_abtest_bootstrap(numeric(0), 1:3)), "causal_error"),
