@@ -56,5 +56,23 @@ SEXP C_regress_acc_serialize(SEXP);
 SEXP C_regress_acc_deserialize(SEXP);
 SEXP C_did_fit(SEXP, SEXP);
 SEXP C_regress_bptest(SEXP, SEXP, SEXP, SEXP);
+SEXP C_abstats_new(SEXP, SEXP);
+SEXP C_abstats_clone(SEXP);
+SEXP C_abstats_reset(SEXP);
+SEXP C_abstats_info(SEXP);
+SEXP C_abstats_update(SEXP, SEXP, SEXP, SEXP);
+SEXP C_abstats_merge(SEXP, SEXP);
+SEXP C_abstats_from_aggregates(SEXP, SEXP, SEXP, SEXP, SEXP);
+SEXP C_abstats_from_sums(SEXP, SEXP, SEXP);
+SEXP C_abstats_from_counts(SEXP, SEXP);
+SEXP C_abstats_get(SEXP, SEXP, SEXP);
+SEXP C_abstats_serialize(SEXP);
+SEXP C_abstats_deserialize(SEXP);
+SEXP C_abtest_compare(SEXP, SEXP, SEXP, SEXP);
+SEXP C_abtest_analyze(SEXP, SEXP, SEXP, SEXP);
+SEXP C_abtest_bootstrap(SEXP, SEXP, SEXP);
+SEXP C_abtest_srm(SEXP, SEXP);
+SEXP C_p_adjust(SEXP, SEXP);
+SEXP C_dunnett(SEXP, SEXP, SEXP, SEXP, SEXP);
 
 #endif
