@@ -22,6 +22,38 @@ int fail(int rc, const char *what);
 /* Write a result as JSON to stdout; returns an exit code. */
 int print_json(const causal_result *r);
 
+/* Shared by the regression commands and did (regress_opts.c). */
+/* Case-insensitive lookup of `name` in `names`; the matching code or -1. */
+int cli_lookup(const char *name, const char *const *names, const int *codes,
+               size_t n);
+/* --vcov and --ssc values; the library code or -1. */
+int cli_vcov_code(const char *s);
+int cli_ssc_code(const char *s);
+typedef int (*cli_item_fn)(void *ctx, const char *item);
+/* Call fn(ctx, item) for each non-empty comma-separated item of list
+ * (blanks around items removed if trim); stops at the first failure. */
+int cli_each_item(const char *list, int trim, cli_item_fn fn, void *ctx);
+/* Apply the CSV input option a (--cat, --na, --delimiter) with value v:
+ * 0 if a is none of them, else 1 with *rc the library status, or
+ * *status = EXIT_USAGE after a message for a bad value. */
+int cli_csv_option(causal_csv_options *o, const char *cmd, const char *a,
+                   const char *v, int *rc, int *status);
+/* A whole-string number; 1 on success. */
+int cli_parse_double(const char *s, double *v);
+/* A result scalar, NaN if absent. */
+double cli_scalar(const causal_result *r, const char *name);
+/* Numbers as in R's summary tables (5 significant digits; p-values). */
+void cli_fmt_g(char *buf, size_t cap, double v);
+void cli_fmt_p(char *buf, size_t cap, double p);
+const char *cli_stars(double p);
+/* Coefficient table: header (z: normal reference) and one row of the six
+ * values estimate, std. error, statistic, p, low, high at v[c * stride]. */
+void cli_print_head(int w, int z);
+void cli_print_row(int w, const char *name, const double *v, size_t stride);
+void cli_print_signif(void);
+/* The result's warnings on stderr. */
+void cli_print_warnings(const causal_result *r);
+
 /* Commands: argv holds the command's own arguments (after its name). */
 typedef int (*cli_command)(const char *cmd, int argc, char **argv);
 int cmd_describe(const char *cmd, int argc, char **argv);

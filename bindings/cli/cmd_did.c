@@ -74,161 +74,41 @@ static void did_usage(FILE *f) {
           prog, prog, prog, prog, prog);
 }
 
-/* Case-insensitive match of s with one of n names; the code or -1. */
-static int lookup(const char *s, const char *const *names, const int *codes,
-                  size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const char *a = s, *b = names[i];
-    while (*a && *b && (*a | 0x20) == (*b | 0x20)) {
-      a++;
-      b++;
-    }
-    if (*a == '\0' && *b == '\0')
-      return codes[i];
-  }
-  return -1;
-}
-
 static int design_code(const char *s) {
   static const char *const n[] = {"twfe", "event-study", "event_study", "es",
                                   "2x2"};
   static const int c[] = {CAUSAL_DID_TWFE, CAUSAL_DID_EVENT_STUDY,
                           CAUSAL_DID_EVENT_STUDY, CAUSAL_DID_EVENT_STUDY,
                           CAUSAL_DID_2X2};
-  return lookup(s, n, c, 5);
-}
-
-static int vcov_code(const char *s) {
-  static const char *const n[] = {"classical", "iid", "HC0", "HC1", "HC2",
-                                  "HC3",       "CR0", "CR1", "CR2"};
-  static const int c[] = {
-      CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_HC0,
-      CAUSAL_VCOV_HC1,       CAUSAL_VCOV_HC2,       CAUSAL_VCOV_HC3,
-      CAUSAL_VCOV_CR0,       CAUSAL_VCOV_CR1,       CAUSAL_VCOV_CR2};
-  return lookup(s, n, c, 9);
-}
-
-static int ssc_code(const char *s) {
-  static const char *const n[] = {"R", "stata", "statsmodels", "fixest"};
-  static const int c[] = {CAUSAL_SSC_R, CAUSAL_SSC_STATA,
-                          CAUSAL_SSC_STATSMODELS, CAUSAL_SSC_FIXEST};
-  return lookup(s, n, c, 4);
+  return cli_lookup(s, n, c, 5);
 }
 
 static int endpoints_code(const char *s) {
   static const char *const n[] = {"bin", "drop"};
   static const int c[] = {CAUSAL_DID_BIN, CAUSAL_DID_DROP};
-  return lookup(s, n, c, 2);
+  return cli_lookup(s, n, c, 2);
+}
+
+typedef int (*add_fn)(causal_did *, const char *);
+
+struct add_ctx {
+  causal_did *d;
+  add_fn add;
+};
+
+static int add_one(void *ctx, const char *item) {
+  struct add_ctx *c = ctx;
+  return c->add(c->d, item);
 }
 
 /* Call add(d, item) for each comma-separated item of list (blanks
  * trimmed). */
-static int add_list(causal_did *d, int (*add)(causal_did *, const char *),
-                    const char *list) {
-  char buf[1024];
-  const char *p = list;
-  while (*p) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len >= sizeof buf)
-      len = sizeof buf - 1;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    char *s = buf;
-    while (*s == ' ')
-      s++;
-    for (char *t = s + strlen(s); t > s && t[-1] == ' ';)
-      *--t = '\0';
-    if (*s) {
-      int rc = add(d, s);
-      if (rc != CAUSAL_OK)
-        return rc;
-    }
-    p += len;
-    if (*p == ',')
-      p++;
-  }
-  return CAUSAL_OK;
-}
-
-static int set_cat(causal_csv_options *o, const char *list) {
-  char buf[1024];
-  const char *p = list;
-  while (*p) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len >= sizeof buf)
-      len = sizeof buf - 1;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    if (len > 0) {
-      int rc = causal_csv_options_set_type(o, buf, CAUSAL_TYPE_CAT);
-      if (rc != CAUSAL_OK)
-        return rc;
-    }
-    p += len;
-    if (*p == ',')
-      p++;
-  }
-  return CAUSAL_OK;
+static int add_list(causal_did *d, add_fn add, const char *list) {
+  struct add_ctx c = {d, add};
+  return cli_each_item(list, 1, add_one, &c);
 }
 
 /* ---- printing ---- */
-
-static double get_scalar(const causal_result *r, const char *name) {
-  double v = NAN;
-  if (causal_result_get_scalar(r, name, &v) != CAUSAL_OK)
-    return NAN;
-  return v;
-}
-
-static void fmt_g(char *buf, size_t cap, double v) {
-  if (isnan(v))
-    snprintf(buf, cap, "NaN");
-  else if (isinf(v))
-    snprintf(buf, cap, v > 0 ? "Inf" : "-Inf");
-  else
-    snprintf(buf, cap, "%.5g", v);
-}
-
-static void fmt_p(char *buf, size_t cap, double p) {
-  if (isnan(p))
-    snprintf(buf, cap, "NaN");
-  else if (p < 2.2e-16)
-    snprintf(buf, cap, "<2e-16");
-  else if (p < 1e-4)
-    snprintf(buf, cap, "%.2e", p);
-  else
-    snprintf(buf, cap, "%.4f", p);
-}
-
-static const char *stars(double p) {
-  return isnan(p)    ? ""
-         : p < 0.001 ? "***"
-         : p < 0.01  ? "**"
-         : p < 0.05  ? "*"
-         : p < 0.1   ? "."
-                     : "";
-}
-
-static void print_head(int w, int z) {
-  printf("%-*s %11s %11s %8s %9s %11s %11s\n", w, "", "Estimate", "Std. Error",
-         z ? "z value" : "t value", z ? "Pr(>|z|)" : "Pr(>|t|)", "conf.low",
-         "conf.high");
-}
-
-/* One table row from the six values. */
-static void print_row(int w, const char *name, const double *v) {
-  char e[32], s[32], p[32], lo[32], hi[32];
-  fmt_g(e, sizeof e, v[0]);
-  fmt_g(s, sizeof s, v[1]);
-  fmt_p(p, sizeof p, v[3]);
-  fmt_g(lo, sizeof lo, v[4]);
-  fmt_g(hi, sizeof hi, v[5]);
-  const char *st = stars(v[3]);
-  printf("%-*s %11s %11s %8.3f %9s %11s %11s%s%s\n", w, name, e, s, v[2], p, lo,
-         hi, st[0] ? " " : "", st);
-}
 
 #define PLOT_W 25
 
@@ -259,7 +139,7 @@ static int print_event(const causal_result *r, int z) {
   if (rc != CAUSAL_OK || ne != k || nc < 6)
     return fail(rc != CAUSAL_OK ? rc : CAUSAL_EINTERNAL,
                 "reading the event-study table");
-  double ref = get_scalar(r, "reference");
+  double ref = cli_scalar(r, "reference");
   double a = 0, b = 0;
   for (size_t i = 0; i < k; i++)
     for (size_t c = 0; c < 6; c += (c == 0 ? 4 : 1)) {
@@ -289,30 +169,30 @@ static int print_event(const causal_result *r, int z) {
       continue;
     }
     char e[32], s[32], p[32], lo[32], hi[32];
-    fmt_g(e, sizeof e, tab[i]);
-    fmt_g(s, sizeof s, tab[i + k]);
-    fmt_p(p, sizeof p, tab[i + 3 * k]);
-    fmt_g(lo, sizeof lo, tab[i + 4 * k]);
-    fmt_g(hi, sizeof hi, tab[i + 5 * k]);
-    const char *st = stars(tab[i + 3 * k]);
+    cli_fmt_g(e, sizeof e, tab[i]);
+    cli_fmt_g(s, sizeof s, tab[i + k]);
+    cli_fmt_p(p, sizeof p, tab[i + 3 * k]);
+    cli_fmt_g(lo, sizeof lo, tab[i + 4 * k]);
+    cli_fmt_g(hi, sizeof hi, tab[i + 5 * k]);
+    const char *st = cli_stars(tab[i + 3 * k]);
     printf("%4s %11s %11s %8.3f %9s %11s %11s %-3s %s\n", name, e, s,
            tab[i + 2 * k], p, lo, hi, st, strip);
   }
-  double f = get_scalar(r, "pretrend_f");
+  double f = cli_scalar(r, "pretrend_f");
   if (!isnan(f)) {
     char fs[32], ps[32];
-    double df2 = get_scalar(r, "pretrend_df2");
-    fmt_p(ps, sizeof ps, get_scalar(r, "pretrend_p_value"));
+    double df2 = cli_scalar(r, "pretrend_df2");
+    cli_fmt_p(ps, sizeof ps, cli_scalar(r, "pretrend_p_value"));
     if (isinf(df2)) {
-      fmt_g(fs, sizeof fs, get_scalar(r, "pretrend_statistic"));
+      cli_fmt_g(fs, sizeof fs, cli_scalar(r, "pretrend_statistic"));
       printf("Pre-trend test (all leads = 0): chi2(%.0f) = %s, p-value: "
              "%s\n",
-             get_scalar(r, "pretrend_df1"), fs, ps);
+             cli_scalar(r, "pretrend_df1"), fs, ps);
     } else {
-      fmt_g(fs, sizeof fs, f);
+      cli_fmt_g(fs, sizeof fs, f);
       printf("Pre-trend test (all leads = 0): F(%.0f, %.0f) = %s, "
              "p-value: %s\n",
-             get_scalar(r, "pretrend_df1"), df2, fs, ps);
+             cli_scalar(r, "pretrend_df1"), df2, fs, ps);
     }
   }
   return 0;
@@ -328,29 +208,29 @@ static int print_did(const causal_result *r, const char *y, const char *x) {
   if (x != NULL)
     printf(" ~ %s", x);
   printf("\nPanel: ");
-  double nu = get_scalar(r, "n_units"), np = get_scalar(r, "n_periods");
-  double nt = get_scalar(r, "n_treated_units");
-  double nn = get_scalar(r, "n_never_treated");
+  double nu = cli_scalar(r, "n_units"), np = cli_scalar(r, "n_periods");
+  double nt = cli_scalar(r, "n_treated_units");
+  double nn = cli_scalar(r, "n_never_treated");
   if (!isnan(nu))
     printf("%.0f units, %.0f periods; %.0f treated, %.0f never treated; ", nu,
            np, nt, nn);
-  printf("%.0f observations", get_scalar(r, "nobs"));
-  double nd = get_scalar(r, "n_dropped");
+  printf("%.0f observations", cli_scalar(r, "nobs"));
+  double nd = cli_scalar(r, "n_dropped");
   if (nd > 0)
     printf(" (%.0f dropped)", nd);
   const char *vt = "?";
   causal_result_get_string(r, "vcov_type", &vt);
   printf("\nStandard errors: %s", vt);
-  double g = get_scalar(r, "n_clusters");
+  double g = cli_scalar(r, "n_clusters");
   if (!isnan(g))
     printf(", %.0f clusters", g);
-  double df = get_scalar(r, "df");
+  double df = cli_scalar(r, "df");
   int z = isinf(df);
   if (z)
     printf("; normal reference");
   else
     printf("; t(%.0f) reference", df);
-  double ntp = get_scalar(r, "n_trend_parameters");
+  double ntp = cli_scalar(r, "n_trend_parameters");
   if (!isnan(ntp))
     printf("; unit-specific linear trends (%.0f parameters)", ntp);
   printf("\n\n");
@@ -360,27 +240,27 @@ static int print_did(const causal_result *r, const char *y, const char *x) {
   double head[6];
   static const char *const hn[] = {"estimate", "statistic", "p_value",
                                    "conf_low", "conf_high"};
-  head[0] = get_scalar(r, hn[0]);
-  head[1] = get_scalar(r, "std_error");
+  head[0] = cli_scalar(r, hn[0]);
+  head[1] = cli_scalar(r, "std_error");
   for (int i = 1; i < 5; i++)
-    head[i + 1] = get_scalar(r, hn[i]);
+    head[i + 1] = cli_scalar(r, hn[i]);
   int w = (int)strlen(what);
-  print_head(w, z);
-  print_row(w, what, head);
+  cli_print_head(w, z);
+  cli_print_row(w, what, head, 1);
   const double *cm = NULL;
   size_t n4 = 0;
   if (causal_result_get_vector(r, "cell_means", &cm, &n4) == CAUSAL_OK &&
       n4 == 4) {
     char b[4][32], dd[32];
     for (int i = 0; i < 4; i++)
-      fmt_g(b[i], sizeof b[i], cm[i]);
+      cli_fmt_g(b[i], sizeof b[i], cm[i]);
     printf("\nCell means:    %11s %11s\n", "pre", "post");
     printf("  control      %11s %11s\n  treated      %11s %11s\n", b[0], b[1],
            b[2], b[3]);
-    fmt_g(dd, sizeof dd, get_scalar(r, "estimate_means"));
+    cli_fmt_g(dd, sizeof dd, cli_scalar(r, "estimate_means"));
     printf("Difference of the differences: %s\n", dd);
   }
-  int ev = !isnan(get_scalar(r, "reference"));
+  int ev = !isnan(cli_scalar(r, "reference"));
   if (ev) {
     int st = print_event(r, z);
     if (st != 0)
@@ -404,17 +284,12 @@ static int print_did(const causal_result *r, const char *y, const char *x) {
       continue;
     if (!shown++) {
       printf("\nCoefficients:\n");
-      print_head(cw, z);
+      cli_print_head(cw, z);
     }
-    double v[6];
-    for (int c = 0; c < 6; c++)
-      v[c] = tab[j + (size_t)c * k];
-    print_row(cw, t, v);
+    cli_print_row(cw, t, tab + j, k);
   }
-  printf("---\nSignif. codes: 0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 "
-         "' ' 1\n");
-  for (size_t i = 0; i < causal_result_nwarnings(r); i++)
-    fprintf(stderr, "warning: %s\n", causal_result_warning(r, i));
+  cli_print_signif();
+  cli_print_warnings(r);
   return 0;
 }
 
@@ -502,19 +377,9 @@ static int apply(causal_did *d, causal_csv_options *o, struct did_args *g,
     g->placebo = v;
     return CAUSAL_OK;
   }
-  if (strcmp(a, "--cat") == 0)
-    return set_cat(o, v);
-  if (strcmp(a, "--na") == 0)
-    return causal_csv_options_add_na(o, v);
-  if (strcmp(a, "--delimiter") == 0) {
-    if (strlen(v) != 1 && strcmp(v, "tab") != 0) {
-      fprintf(stderr, "%s did: --delimiter takes one character\n", prog);
-      return -1000 - EXIT_USAGE;
-    }
-    return causal_csv_options_set_int(
-        o, CAUSAL_CSV_DELIMITER,
-        strcmp(v, "tab") == 0 ? '\t' : (unsigned char)v[0]);
-  }
+  int rc = CAUSAL_OK, status = 0;
+  if (cli_csv_option(o, "did", a, v, &rc, &status))
+    return status != 0 ? -1000 - status : rc;
   int code = -2;
   int key = 0;
   if (strcmp(a, "--design") == 0) {
@@ -523,10 +388,10 @@ static int apply(causal_did *d, causal_csv_options *o, struct did_args *g,
     g->design = code;
     g->design_set = 1;
   } else if (strcmp(a, "--vcov") == 0) {
-    code = vcov_code(v);
+    code = cli_vcov_code(v);
     key = CAUSAL_DID_VCOV;
   } else if (strcmp(a, "--ssc") == 0) {
-    code = ssc_code(v);
+    code = cli_ssc_code(v);
     key = CAUSAL_DID_SSC;
   } else if (strcmp(a, "--endpoints") == 0) {
     code = endpoints_code(v);
@@ -541,9 +406,8 @@ static int apply(causal_did *d, causal_csv_options *o, struct did_args *g,
     return causal_did_set_int(d, key, code);
   }
   if (strcmp(a, "--conf-level") == 0) {
-    char *end = NULL;
-    double p = strtod(v, &end);
-    if (end == v || *end != '\0') {
+    double p = 0;
+    if (!cli_parse_double(v, &p)) {
       fprintf(stderr, "%s did: --conf-level needs a number, not '%s'\n", prog,
               v);
       return -1000 - EXIT_USAGE;
@@ -631,8 +495,7 @@ int cmd_did(const char *cmd, int argc, char **argv) {
   }
   if (status == 0 && g.json) {
     status = print_json(res);
-    for (size_t i = 0; i < causal_result_nwarnings(res); i++)
-      fprintf(stderr, "warning: %s\n", causal_result_warning(res, i));
+    cli_print_warnings(res);
   } else if (status == 0) {
     char xs[1024];
     const char *x = NULL;

@@ -87,104 +87,29 @@ static void regress_usage(FILE *f, const char *cmd) {
             prog, prog, prog);
 }
 
-/* Case-insensitive lookup of `name` in `names`; the matching code or -1. */
-static int lookup(const char *name, const char *const *names,
-                  const int *codes, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const char *a = name, *b = names[i];
-    while (*a && *b && (*a | 0x20) == (*b | 0x20)) {
-      a++;
-      b++;
-    }
-    if (*a == '\0' && *b == '\0')
-      return codes[i];
-  }
-  return -1;
-}
-
-static int vcov_code(const char *s) {
-  static const char *const n[] = {"classical", "iid", "HC0", "HC1", "HC2",
-                                  "HC3",       "CR0", "CR1", "CR2"};
-  static const int c[] = {CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_CLASSICAL,
-                          CAUSAL_VCOV_HC0,       CAUSAL_VCOV_HC1,
-                          CAUSAL_VCOV_HC2,       CAUSAL_VCOV_HC3,
-                          CAUSAL_VCOV_CR0,       CAUSAL_VCOV_CR1,
-                          CAUSAL_VCOV_CR2};
-  return lookup(s, n, c, 9);
-}
-
-static int ssc_code(const char *s) {
-  static const char *const n[] = {"R", "stata", "statsmodels", "fixest"};
-  static const int c[] = {CAUSAL_SSC_R, CAUSAL_SSC_STATA,
-                          CAUSAL_SSC_STATSMODELS, CAUSAL_SSC_FIXEST};
-  return lookup(s, n, c, 4);
-}
-
 static int method_code(const char *s) {
   static const char *const n[] = {"2sls", "tsls", "liml", "fuller"};
   static const int c[] = {CAUSAL_IV_2SLS, CAUSAL_IV_2SLS, CAUSAL_IV_LIML,
                           CAUSAL_IV_FULLER};
-  return lookup(s, n, c, 4);
+  return cli_lookup(s, n, c, 4);
 }
 
 typedef int (*add_fn)(causal_regress *, const char *);
 
+struct add_ctx {
+  causal_regress *m;
+  add_fn add;
+};
+
+static int add_one(void *ctx, const char *item) {
+  struct add_ctx *c = ctx;
+  return c->add(c->m, item);
+}
+
 /* Call add(m, item) for each comma-separated item of list. */
 static int add_list(causal_regress *m, add_fn add, const char *list) {
-  char buf[1024];
-  const char *p = list;
-  while (*p) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len >= sizeof buf)
-      len = sizeof buf - 1;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    /* trim blanks so "a, b" works */
-    char *s = buf;
-    while (*s == ' ')
-      s++;
-    for (char *t = s + strlen(s); t > s && t[-1] == ' ';)
-      *--t = '\0';
-    if (*s) {
-      int rc = add(m, s);
-      if (rc != CAUSAL_OK)
-        return rc;
-    }
-    p += len;
-    if (*p == ',')
-      p++;
-  }
-  return CAUSAL_OK;
-}
-
-static int set_cat(causal_csv_options *o, const char *list) {
-  char buf[1024];
-  const char *p = list;
-  while (*p) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len >= sizeof buf)
-      len = sizeof buf - 1;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    if (len > 0) {
-      int rc = causal_csv_options_set_type(o, buf, CAUSAL_TYPE_CAT);
-      if (rc != CAUSAL_OK)
-        return rc;
-    }
-    p += len;
-    if (*p == ',')
-      p++;
-  }
-  return CAUSAL_OK;
-}
-
-static double get_scalar(const causal_result *r, const char *name) {
-  double v = NAN;
-  if (causal_result_get_scalar(r, name, &v) != CAUSAL_OK)
-    return NAN;
-  return v;
+  struct add_ctx c = {m, add};
+  return cli_each_item(list, 1, add_one, &c);
 }
 
 static const char *get_string(const causal_result *r, const char *name) {
@@ -192,35 +117,6 @@ static const char *get_string(const causal_result *r, const char *name) {
   if (causal_result_get_string(r, name, &s) != CAUSAL_OK)
     return NULL;
   return s;
-}
-
-static void fmt_g(char *buf, size_t cap, double v) {
-  if (isnan(v))
-    snprintf(buf, cap, "NaN");
-  else if (isinf(v))
-    snprintf(buf, cap, v > 0 ? "Inf" : "-Inf");
-  else
-    snprintf(buf, cap, "%.5g", v);
-}
-
-static void fmt_p(char *buf, size_t cap, double p) {
-  if (isnan(p))
-    snprintf(buf, cap, "NaN");
-  else if (p < 2.2e-16)
-    snprintf(buf, cap, "<2e-16");
-  else if (p < 1e-4)
-    snprintf(buf, cap, "%.2e", p);
-  else
-    snprintf(buf, cap, "%.4f", p);
-}
-
-static const char *stars(double p) {
-  return isnan(p)      ? ""
-         : p < 0.001 ? "***"
-         : p < 0.01  ? "**"
-         : p < 0.05  ? "*"
-         : p < 0.1   ? "."
-                     : "";
 }
 
 static int print_coef_table(const causal_result *r) {
@@ -237,23 +133,10 @@ static int print_coef_table(const causal_result *r) {
     if (l > w)
       w = l;
   }
-  printf("%-*s %11s %11s %8s %9s %11s %11s\n", w, "", "Estimate",
-         "Std. Error", z ? "z value" : "t value", z ? "Pr(>|z|)" : "Pr(>|t|)",
-         "conf.low", "conf.high");
-  for (size_t j = 0; j < k; j++) {
-    char e[32], s[32], p[32], lo[32], hi[32];
-    fmt_g(e, sizeof e, tab[j]);
-    fmt_g(s, sizeof s, tab[j + k]);
-    fmt_p(p, sizeof p, tab[j + 3 * k]);
-    fmt_g(lo, sizeof lo, tab[j + 4 * k]);
-    fmt_g(hi, sizeof hi, tab[j + 5 * k]);
-    const char *st = stars(tab[j + 3 * k]);
-    printf("%-*s %11s %11s %8.3f %9s %11s %11s%s%s\n", w,
-           causal_result_dimname(r, "coef", 0, j), e, s, tab[j + 2 * k], p,
-           lo, hi, st[0] ? " " : "", st);
-  }
-  printf("---\nSignif. codes: 0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 "
-         "' ' 1\n");
+  cli_print_head(w, z);
+  for (size_t j = 0; j < k; j++)
+    cli_print_row(w, causal_result_dimname(r, "coef", 0, j), tab + j, k);
+  cli_print_signif();
   return 0;
 }
 
@@ -266,39 +149,39 @@ static void print_iv_diagnostics(const causal_result *r) {
           CAUSAL_OK &&
       nc >= 5) {
     for (size_t j = 0; j < ne; j++) {
-      fmt_g(a, sizeof a, fs[j + ne]);
-      fmt_p(b, sizeof b, fs[j + 4 * ne]);
+      cli_fmt_g(a, sizeof a, fs[j + ne]);
+      cli_fmt_p(b, sizeof b, fs[j + 4 * ne]);
       printf("  First stage F (%s): %s on %.0f and %.0f DF, p-value: %s, "
              "partial R2: %.5g\n",
              causal_result_dimname(r, "first_stage", 0, j), a, fs[j + 2 * ne],
              fs[j + 3 * ne], b, fs[j]);
     }
   }
-  fmt_g(a, sizeof a, get_scalar(r, "cragg_donald_f"));
-  fmt_g(b, sizeof b, get_scalar(r, "kp_rk_wald_f"));
+  cli_fmt_g(a, sizeof a, cli_scalar(r, "cragg_donald_f"));
+  cli_fmt_g(b, sizeof b, cli_scalar(r, "kp_rk_wald_f"));
   printf("  Cragg-Donald F: %s; Kleibergen-Paap rk Wald F: %s\n", a, b);
-  fmt_g(a, sizeof a, get_scalar(r, "wu_hausman_f"));
-  fmt_p(b, sizeof b, get_scalar(r, "wu_hausman_p_value"));
+  cli_fmt_g(a, sizeof a, cli_scalar(r, "wu_hausman_f"));
+  cli_fmt_p(b, sizeof b, cli_scalar(r, "wu_hausman_p_value"));
   printf("  Wu-Hausman F: %s on %.0f and %.0f DF, p-value: %s\n", a,
-         get_scalar(r, "wu_hausman_df1"), get_scalar(r, "wu_hausman_df2"), b);
-  if (get_scalar(r, "sargan_df") > 0) {
-    fmt_g(a, sizeof a, get_scalar(r, "sargan"));
-    fmt_p(b, sizeof b, get_scalar(r, "sargan_p_value"));
+         cli_scalar(r, "wu_hausman_df1"), cli_scalar(r, "wu_hausman_df2"), b);
+  if (cli_scalar(r, "sargan_df") > 0) {
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "sargan"));
+    cli_fmt_p(b, sizeof b, cli_scalar(r, "sargan_p_value"));
     printf("  Sargan: %s on %.0f DF, p-value: %s\n", a,
-           get_scalar(r, "sargan_df"), b);
-    fmt_g(a, sizeof a, get_scalar(r, "hansen_j"));
-    fmt_p(b, sizeof b, get_scalar(r, "hansen_j_p_value"));
+           cli_scalar(r, "sargan_df"), b);
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "hansen_j"));
+    cli_fmt_p(b, sizeof b, cli_scalar(r, "hansen_j_p_value"));
     printf("  Hansen J: %s on %.0f DF, p-value: %s\n", a,
-           get_scalar(r, "hansen_j_df"), b);
+           cli_scalar(r, "hansen_j_df"), b);
   }
-  fmt_g(a, sizeof a, get_scalar(r, "ar_f"));
-  fmt_p(b, sizeof b, get_scalar(r, "ar_f_p_value"));
+  cli_fmt_g(a, sizeof a, cli_scalar(r, "ar_f"));
+  cli_fmt_p(b, sizeof b, cli_scalar(r, "ar_f_p_value"));
   printf("  Anderson-Rubin F: %s on %.0f and %.0f DF, p-value: %s\n", a,
-         get_scalar(r, "ar_df1"), get_scalar(r, "ar_df2"), b);
+         cli_scalar(r, "ar_df1"), cli_scalar(r, "ar_df2"), b);
   const char *ct = get_string(r, "ar_ci_type");
   if (ct != NULL && strcmp(ct, "unavailable") != 0) {
-    fmt_g(a, sizeof a, get_scalar(r, "ar_ci_low"));
-    fmt_g(b, sizeof b, get_scalar(r, "ar_ci_high"));
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "ar_ci_low"));
+    cli_fmt_g(b, sizeof b, cli_scalar(r, "ar_ci_high"));
     printf("  Anderson-Rubin confidence set (%s): [%s, %s]\n", ct, a, b);
   }
 }
@@ -307,18 +190,18 @@ static int print_regression(const causal_result *r, const char *title) {
   const char *kind = causal_result_kind(r);
   char a[32], b[32], c[32];
   printf("%s\n", title);
-  printf("Observations: %.0f", get_scalar(r, "nobs"));
-  double nd = get_scalar(r, "n_dropped");
+  printf("Observations: %.0f", cli_scalar(r, "nobs"));
+  double nd = cli_scalar(r, "n_dropped");
   if (nd > 0)
     printf(" (%.0f dropped for missing values or zero weights)", nd);
   const char *vt = get_string(r, "vcov_type");
   printf("\nStandard errors: %s", vt ? vt : "?");
-  double g1 = get_scalar(r, "n_clusters"), g2 = get_scalar(r, "n_clusters2");
+  double g1 = cli_scalar(r, "n_clusters"), g2 = cli_scalar(r, "n_clusters2");
   if (!isnan(g1))
     printf(", %.0f clusters", g1);
   if (!isnan(g2))
     printf(" x %.0f", g2);
-  double df = get_scalar(r, "df");
+  double df = cli_scalar(r, "df");
   if (isinf(df))
     printf("; normal reference\n\n");
   else
@@ -327,41 +210,40 @@ static int print_regression(const causal_result *r, const char *title) {
   if (status != 0)
     return status;
   if (strcmp(kind, "ols") == 0 || strcmp(kind, "iv") == 0) {
-    fmt_g(a, sizeof a, get_scalar(r, "sigma"));
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "sigma"));
     printf("Residual standard error: %s on %.0f degrees of freedom\n", a,
-           get_scalar(r, "df_residual"));
-    fmt_g(a, sizeof a, get_scalar(r, "r_squared"));
-    fmt_g(b, sizeof b, get_scalar(r, "adj_r_squared"));
+           cli_scalar(r, "df_residual"));
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "r_squared"));
+    cli_fmt_g(b, sizeof b, cli_scalar(r, "adj_r_squared"));
     printf("R-squared: %s, adjusted R-squared: %s", a, b);
-    double wr2 = get_scalar(r, "within_r_squared");
+    double wr2 = cli_scalar(r, "within_r_squared");
     if (!isnan(wr2)) {
-      fmt_g(c, sizeof c, wr2);
+      cli_fmt_g(c, sizeof c, wr2);
       printf(", within R-squared: %s", c);
     }
     printf("\n");
-    fmt_g(a, sizeof a, get_scalar(r, "f_statistic"));
-    fmt_p(b, sizeof b, get_scalar(r, "f_p_value"));
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "f_statistic"));
+    cli_fmt_p(b, sizeof b, cli_scalar(r, "f_p_value"));
     printf("Wald F-statistic (%s): %s on %.0f and %.0f DF, p-value: %s\n",
-           vt ? vt : "?", a, get_scalar(r, "f_df1"), get_scalar(r, "f_df2"),
+           vt ? vt : "?", a, cli_scalar(r, "f_df1"), cli_scalar(r, "f_df2"),
            b);
-    double dfe = get_scalar(r, "dof_fe");
+    double dfe = cli_scalar(r, "dof_fe");
     if (!isnan(dfe))
       printf("Absorbed fixed effects: %.0f parameters, %.0f singletons "
              "removed\n",
-             dfe, get_scalar(r, "n_singletons"));
+             dfe, cli_scalar(r, "n_singletons"));
   } else if (strcmp(kind, "logit") == 0) {
-    fmt_g(a, sizeof a, get_scalar(r, "null_deviance"));
-    fmt_g(b, sizeof b, get_scalar(r, "deviance"));
-    fmt_g(c, sizeof c, get_scalar(r, "aic"));
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "null_deviance"));
+    cli_fmt_g(b, sizeof b, cli_scalar(r, "deviance"));
+    cli_fmt_g(c, sizeof c, cli_scalar(r, "aic"));
     printf("Null deviance: %s; residual deviance: %s; AIC: %s\n", a, b, c);
-    fmt_g(a, sizeof a, get_scalar(r, "loglik"));
+    cli_fmt_g(a, sizeof a, cli_scalar(r, "loglik"));
     printf("Log-likelihood: %s; iterations: %.0f\n", a,
-           get_scalar(r, "iterations"));
+           cli_scalar(r, "iterations"));
   }
   if (strcmp(kind, "iv") == 0)
     print_iv_diagnostics(r);
-  for (size_t i = 0; i < causal_result_nwarnings(r); i++)
-    fprintf(stderr, "warning: %s\n", causal_result_warning(r, i));
+  cli_print_warnings(r);
   return 0;
 }
 
@@ -392,12 +274,6 @@ static int option_allowed(const char *cmd, const char *a) {
   if (strcmp(a, "--absorb") == 0)
     return !logit;
   return 1;
-}
-
-static int parse_double(const char *s, double *v) {
-  char *end = NULL;
-  *v = strtod(s, &end);
-  return end != s && *end == '\0';
 }
 
 /* "a,b" -> "a + b" into buf (for titles). */
@@ -497,21 +373,8 @@ int cmd_regress(const char *cmd, int argc, char **argv) {
     } else if (strcmp(a, "--absorb") == 0) {
       absorb = v;
       rc = add_list(m, causal_regress_add_absorb, v);
-    } else if (strcmp(a, "--cat") == 0) {
-      rc = set_cat(opts, v);
-    } else if (strcmp(a, "--na") == 0) {
-      rc = causal_csv_options_add_na(opts, v);
-    } else if (strcmp(a, "--delimiter") == 0) {
-      if (strlen(v) != 1 && strcmp(v, "tab") != 0) {
-        fprintf(stderr, "%s %s: --delimiter takes one character\n", prog,
-                cmd);
-        status = EXIT_USAGE;
-      } else {
-        rc = causal_csv_options_set_int(opts, CAUSAL_CSV_DELIMITER,
-                                        strcmp(v, "tab") == 0
-                                            ? '\t'
-                                            : (unsigned char)v[0]);
-      }
+    } else if (cli_csv_option(opts, cmd, a, v, &rc, &status)) {
+      /* --cat, --na, --delimiter */
     } else if (strcmp(a, "--reference") == 0) {
       const char *eq = strchr(v, '=');
       if (eq == NULL || eq == v) {
@@ -533,8 +396,8 @@ int cmd_regress(const char *cmd, int argc, char **argv) {
                 : a[2] == 's' ? CAUSAL_REGRESS_SSC
                 : a[2] == 'm' ? CAUSAL_REGRESS_IV_METHOD
                               : CAUSAL_REGRESS_RANK;
-      code = key == CAUSAL_REGRESS_VCOV  ? vcov_code(v)
-             : key == CAUSAL_REGRESS_SSC ? ssc_code(v)
+      code = key == CAUSAL_REGRESS_VCOV  ? cli_vcov_code(v)
+             : key == CAUSAL_REGRESS_SSC ? cli_ssc_code(v)
              : key == CAUSAL_REGRESS_IV_METHOD
                  ? method_code(v)
                  : strcmp(v, "drop") == 0
@@ -549,7 +412,7 @@ int cmd_regress(const char *cmd, int argc, char **argv) {
       }
     } else {
       /* real-valued options */
-      if (!parse_double(v, &d)) {
+      if (!cli_parse_double(v, &d)) {
         fprintf(stderr, "%s %s: %s needs a number, not '%s'\n", prog, cmd, a,
                 v);
         status = EXIT_USAGE;
@@ -586,8 +449,7 @@ int cmd_regress(const char *cmd, int argc, char **argv) {
     status = fail(rc, cmd);
   if (status == 0 && json) {
     status = print_json(res);
-    for (size_t i = 0; i < causal_result_nwarnings(res); i++)
-      fprintf(stderr, "warning: %s\n", causal_result_warning(res, i));
+    cli_print_warnings(res);
   } else if (status == 0) {
     char title[2560], xs[512], es[512], is[512], as[512];
     const char *meth = get_string(res, "iv_method");

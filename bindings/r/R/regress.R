@@ -125,23 +125,14 @@
   as_causal_dataset(data, copy = FALSE)
 }
 
-.regress <- function(family, formula, data, terms, weights, offset, cluster,
-                     absorb, endog, instruments, vcov, ssc, intercept,
-                     reference, conf_level, rank, rank_tol, maxiter, tol,
-                     keep_fitted, l2, method, fuller_alpha, call) {
-  # causal_ols(data, formula) and causal_ols(data, "y", terms) as well as
-  # causal_ols(formula, data).
-  if (!inherits(formula, "formula") &&
-      (is.data.frame(formula) || inherits(formula, "causal_dataset") ||
-       (is.list(formula) && !is.null(names(formula))))) {
-    tmp <- formula
-    formula <- data
-    data <- tmp
-    tmp <- call$formula
-    call$formula <- call$data
-    call$data <- tmp
-  }
-  .check(!missing(data) && !is.null(data), "data is missing")
+# The model as the list the C glue reads (src/glue.c, crr_regress_spec),
+# plus `used`, the columns it uses, and `factors`, those to make factors.
+# Shared by .regress and causal_regress_acc (stream.R); NULL arguments
+# leave their option unset.
+.regress_spec <- function(family, formula, terms, weights, offset, cluster,
+                          absorb, endog, instruments, vcov, ssc, intercept,
+                          reference, conf_level, rank, rank_tol, maxiter, tol,
+                          keep_fitted, l2, method, fuller_alpha) {
   if (inherits(formula, "formula")) {
     .check(is.null(terms) && is.null(endog) && is.null(instruments),
            "give either a formula or outcome and terms, not both")
@@ -207,12 +198,37 @@
   spec$int_values <- as.double(iv)
   spec$dbl_keys <- as.integer(dk)
   spec$dbl_values <- as.double(dv)
-  used <- unique(c(spec$outcome,
-                   unlist(strsplit(c(spec$terms, spec$endog, spec$instruments),
-                                   ":", fixed = TRUE)),
-                   spec$weights, spec$offset, spec$cluster, spec$absorb,
-                   spec$ref_cols))
-  ds <- .model_data(data, used, spec$factors)
+  spec$used <- unique(c(spec$outcome,
+                        unlist(strsplit(c(spec$terms, spec$endog,
+                                          spec$instruments), ":",
+                                        fixed = TRUE)),
+                        spec$weights, spec$offset, spec$cluster, spec$absorb,
+                        spec$ref_cols))
+  spec
+}
+
+.regress <- function(family, formula, data, terms, weights, offset, cluster,
+                     absorb, endog, instruments, vcov, ssc, intercept,
+                     reference, conf_level, rank, rank_tol, maxiter, tol,
+                     keep_fitted, l2, method, fuller_alpha, call) {
+  # causal_ols(data, formula) and causal_ols(data, "y", terms) as well as
+  # causal_ols(formula, data).
+  if (!inherits(formula, "formula") &&
+      (is.data.frame(formula) || inherits(formula, "causal_dataset") ||
+       (is.list(formula) && !is.null(names(formula))))) {
+    tmp <- formula
+    formula <- data
+    data <- tmp
+    tmp <- call$formula
+    call$formula <- call$data
+    call$data <- tmp
+  }
+  .check(!missing(data) && !is.null(data), "data is missing")
+  spec <- .regress_spec(family, formula, terms, weights, offset, cluster,
+                        absorb, endog, instruments, vcov, ssc, intercept,
+                        reference, conf_level, rank, rank_tol, maxiter, tol,
+                        keep_fitted, l2, method, fuller_alpha)
+  ds <- .model_data(data, spec$used, spec$factors)
   plain <- .Call(C_regress_fit, ds, .regress_family[[family]], spec)
   res <- .result_from_plain(plain)
   class(res) <- c("causal_regression", class(res))

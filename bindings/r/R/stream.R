@@ -12,67 +12,6 @@
          paste(name, "must be a causal_regress_acc object"))
 }
 
-# The model as the list the C glue reads (the layout of .regress in
-# regress.R), plus the columns it uses and those to make factors.
-.acc_spec <- function(family, formula, terms, weights, offset, cluster, vcov,
-                      ssc, intercept, reference, conf_level, rank, rank_tol,
-                      maxiter, tol) {
-  if (inherits(formula, "formula")) {
-    .check(is.null(terms), "give either a formula or outcome and terms, not both")
-    spec <- .parse_formula(formula, family)
-  } else {
-    .check(is.character(formula) && length(formula) == 1L && !is.na(formula),
-           "the model is a formula (y ~ x1 + x2) or an outcome column name")
-    .check(is.null(terms) || (is.character(terms) && !anyNA(terms)),
-           "terms must be character")
-    spec <- list(outcome = formula, terms = as.character(terms),
-                 intercept = TRUE, factors = character(0),
-                 absorb = character(0))
-  }
-  .check(is.logical(intercept) && length(intercept) == 1L && !is.na(intercept),
-         "intercept must be TRUE or FALSE")
-  if (!intercept) spec$intercept <- FALSE
-  spec$cluster <- .colnames_arg(cluster, "cluster")
-  spec$weights <- .one_col(weights, "weights")
-  spec$offset <- .one_col(offset, "offset")
-  reference <- unlist(reference)
-  .check(length(reference) == 0L ||
-           ((is.character(reference) || is.numeric(reference)) &&
-              !is.null(names(reference))),
-         "reference must be a named list or vector of levels, e.g. list(region = \"north\")")
-  spec$ref_cols <- as.character(names(reference))
-  spec$ref_levels <- as.character(reference)
-  ik <- c(2L, 3L)
-  iv <- c(.pick(ssc, .regress_ssc, "ssc"), .pick(rank, .regress_rank, "rank"))
-  if (!is.null(vcov)) {
-    ik <- c(ik, 1L)
-    iv <- c(iv, .pick(vcov, .regress_vcov, "vcov"))
-  }
-  if (!is.null(maxiter)) {
-    .check(.is_count(maxiter), "maxiter must be a whole number >= 0")
-    ik <- c(ik, 4L)
-    iv <- c(iv, maxiter)
-  }
-  dk <- 101L
-  dv <- conf_level
-  for (o in list(list(102L, tol), list(103L, rank_tol))) {
-    if (is.null(o[[2L]])) next
-    dk <- c(dk, o[[1L]])
-    dv <- c(dv, o[[2L]])
-  }
-  for (v in dv) .check(is.numeric(v) && length(v) == 1L,
-                       "numeric options must be single numbers")
-  spec$int_keys <- as.integer(ik)
-  spec$int_values <- as.double(iv)
-  spec$dbl_keys <- as.integer(dk)
-  spec$dbl_values <- as.double(dv)
-  spec$used <- unique(c(spec$outcome,
-                        unlist(strsplit(spec$terms, ":", fixed = TRUE)),
-                        spec$weights, spec$offset, spec$cluster, spec$absorb,
-                        spec$ref_cols))
-  spec
-}
-
 .levels_arg <- function(levels) {
   if (is.null(levels)) return(list())
   .check(is.list(levels) && length(levels) > 0L && !is.null(names(levels)) &&
@@ -142,9 +81,10 @@ causal_regress_acc <- function(family, formula, schema, terms = NULL,
   .check(!missing(schema) && !is.null(schema),
          paste("schema is missing: a data.frame (0 rows is fine) or",
                "causal_dataset with every column the model uses"))
-  spec <- .acc_spec(family, formula, terms, weights, offset, cluster, vcov,
-                    ssc, intercept, reference, conf_level, rank, rank_tol,
-                    maxiter, tol)
+  spec <- .regress_spec(family, formula, terms, weights, offset, cluster,
+                        NULL, NULL, NULL, vcov, ssc, intercept, reference,
+                        conf_level, rank, rank_tol, maxiter, tol, FALSE, NULL,
+                        NULL, NULL)
   levels <- .levels_arg(levels)
   used <- unique(c(spec$used, names(levels)))
   factors <- unique(c(spec$factors, names(levels)))

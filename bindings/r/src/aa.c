@@ -12,19 +12,6 @@ static void aa_finalize(SEXP p) {
   R_ClearExternalPtr(p);
 }
 
-static void aa_result_finalize(SEXP p) {
-  causal_result_free(R_ExternalPtrAddr(p));
-  R_ClearExternalPtr(p);
-}
-
-static SEXP aa_list_get(SEXP list, const char *name) {
-  SEXP nm = Rf_getAttrib(list, R_NamesSymbol);
-  for (R_xlen_t i = 0; i < Rf_xlength(list); i++)
-    if (strcmp(CHAR(STRING_ELT(nm, i)), name) == 0)
-      return VECTOR_ELT(list, i);
-  return R_NilValue;
-}
-
 /* spec: list(k, metrics, id, strata, sizes, int_keys, int_values, dbl_keys,
  * dbl_values). Returns the handle PROTECTed once; *out the causal_aa. */
 static SEXP aa_build(SEXP spec, causal_aa **out) {
@@ -32,9 +19,9 @@ static SEXP aa_build(SEXP spec, causal_aa **out) {
     crr_stop_msg(CAUSAL_EINVAL, "spec must be a list");
   SEXP h = crr_handle("causal_aa", aa_finalize, R_NilValue, NULL);
   causal_aa *aa = NULL;
-  CRR_TRY(causal_aa_new(&aa, (int64_t)crr_double(aa_list_get(spec, "k"), "k")));
+  CRR_TRY(causal_aa_new(&aa, (int64_t)crr_double(crr_list_get(spec, "k"), "k")));
   R_SetExternalPtrAddr(h, aa);
-  SEXP m = aa_list_get(spec, "metrics");
+  SEXP m = crr_list_get(spec, "metrics");
   if (TYPEOF(m) != STRSXP)
     crr_stop_msg(CAUSAL_EINVAL, "metrics must be character");
   for (R_xlen_t i = 0; i < Rf_xlength(m); i++) {
@@ -42,13 +29,13 @@ static SEXP aa_build(SEXP spec, causal_aa **out) {
       crr_stop_msg(CAUSAL_EINVAL, "metric %d is NA", (int)i + 1);
     CRR_TRY(causal_aa_add_metric(aa, Rf_translateCharUTF8(STRING_ELT(m, i))));
   }
-  SEXP v = aa_list_get(spec, "id");
+  SEXP v = crr_list_get(spec, "id");
   if (v != R_NilValue)
     CRR_TRY(causal_aa_set_id(aa, crr_string(v, "id")));
-  v = aa_list_get(spec, "strata");
+  v = crr_list_get(spec, "strata");
   if (v != R_NilValue)
     CRR_TRY(causal_aa_set_strata(aa, crr_string(v, "strata")));
-  v = aa_list_get(spec, "sizes");
+  v = crr_list_get(spec, "sizes");
   if (v != R_NilValue) {
     if (TYPEOF(v) != REALSXP)
       crr_stop_msg(CAUSAL_EINVAL, "sizes must be numeric");
@@ -58,8 +45,8 @@ static SEXP aa_build(SEXP spec, causal_aa **out) {
       s[g] = (int64_t)REAL(v)[g];
     CRR_TRY(causal_aa_set_sizes(aa, s, (size_t)k));
   }
-  SEXP ik = aa_list_get(spec, "int_keys"), iv = aa_list_get(spec, "int_values");
-  SEXP dk = aa_list_get(spec, "dbl_keys"), dv = aa_list_get(spec, "dbl_values");
+  SEXP ik = crr_list_get(spec, "int_keys"), iv = crr_list_get(spec, "int_values");
+  SEXP dk = crr_list_get(spec, "dbl_keys"), dv = crr_list_get(spec, "dbl_values");
   if (TYPEOF(ik) != INTSXP || TYPEOF(iv) != REALSXP ||
       Rf_xlength(ik) != Rf_xlength(iv) || TYPEOF(dk) != INTSXP ||
       TYPEOF(dv) != REALSXP || Rf_xlength(dk) != Rf_xlength(dv))
@@ -86,23 +73,13 @@ static int64_t *aa_groups(SEXP group, size_t *n) {
   return g;
 }
 
-static SEXP aa_finish(SEXP hr, causal_result *r) {
-  SEXP out = PROTECT(crr_result_entries(r));
-  causal_result_free(r);
-  R_ClearExternalPtr(hr);
-  UNPROTECT(1);
-  return out;
-}
-
 /* what: 1 split, 2 balance, 3 randinf. */
 SEXP C_aa_run(SEXP data, SEXP spec, SEXP what, SEXP group, SEXP y, SEXP draws) {
   causal_dataset *ds = crr_get(data, DS_TAG);
   causal_aa *aa = NULL;
   SEXP h = aa_build(spec, &aa);
   int w = crr_int(what, "what");
-  SEXP hr = PROTECT(
-      crr_handle("causal_result", aa_result_finalize, R_NilValue, NULL));
-  UNPROTECT(1); /* crr_handle protected it once more */
+  SEXP hr = crr_result_handle();
   causal_result *r = NULL;
   if (w == 1) {
     CRR_TRY(causal_aa_split(&r, aa, ds));
@@ -119,8 +96,7 @@ SEXP C_aa_run(SEXP data, SEXP spec, SEXP what, SEXP group, SEXP y, SEXP draws) {
                                 (int64_t)crr_double(draws, "draws")));
     }
   }
-  R_SetExternalPtrAddr(hr, r);
-  SEXP out = PROTECT(aa_finish(hr, r));
+  SEXP out = PROTECT(crr_result_take(hr, r));
   causal_aa_free(aa);
   R_ClearExternalPtr(h);
   UNPROTECT(3);
@@ -135,14 +111,13 @@ SEXP C_aa_mde(SEXP variance, SEXP sizes, SEXP alpha, SEXP power, SEXP r2,
   int64_t *s = (int64_t *)R_alloc(k + 1, sizeof *s);
   for (size_t g = 0; g < k; g++)
     s[g] = (int64_t)REAL(sizes)[g];
-  SEXP hr = crr_handle("causal_result", aa_result_finalize, R_NilValue, NULL);
+  SEXP hr = crr_result_handle();
   causal_result *r = NULL;
   CRR_TRY(causal_aa_mde(&r, REAL(variance), (size_t)Rf_xlength(variance), s, k,
                         crr_double(alpha, "alpha"), crr_double(power, "power"),
                         crr_double(r2, "r2"), (int64_t)crr_double(ncov, "ncov"),
                         crr_double(p_accept, "p_accept")));
-  R_SetExternalPtrAddr(hr, r);
-  SEXP out = PROTECT(aa_finish(hr, r));
+  SEXP out = PROTECT(crr_result_take(hr, r));
   UNPROTECT(2);
   return out;
 }

@@ -22,11 +22,6 @@ static void design_finalize(SEXP p) {
   R_ClearExternalPtr(p);
 }
 
-static void res_finalize(SEXP p) {
-  causal_result_free(R_ExternalPtrAddr(p));
-  R_ClearExternalPtr(p);
-}
-
 /* Validity mask (1 = present) or NULL when nothing is missing. */
 static uint8_t *int_mask(const int *v, size_t n) {
   uint8_t *valid = NULL;
@@ -364,13 +359,10 @@ SEXP C_design_build(SEXP x, SEXP terms, SEXP intercept, SEXP ref_cols,
     CRR_TRY(causal_design_set_reference(d, Rf_translateCharUTF8(c),
                                         Rf_translateCharUTF8(l)));
   }
-  SEXP hr = crr_handle("causal_result", res_finalize, R_NilValue, NULL);
+  SEXP hr = crr_result_handle();
   causal_result *r = NULL;
   CRR_TRY(causal_design_build(&r, d, ds));
-  R_SetExternalPtrAddr(hr, r);
-  SEXP out = PROTECT(crr_result_entries(r));
-  causal_result_free(r);
-  R_ClearExternalPtr(hr);
+  SEXP out = PROTECT(crr_result_take(hr, r));
   causal_design_free(d);
   R_ClearExternalPtr(hd);
   UNPROTECT(3);

@@ -11,11 +11,6 @@ static void mom_finalize(SEXP p) {
   R_ClearExternalPtr(p);
 }
 
-static void buf_finalize(SEXP p) {
-  causal_free(R_ExternalPtrAddr(p));
-  R_ClearExternalPtr(p);
-}
-
 SEXP C_moments_new(SEXP p_) {
   size_t p = crr_size(p_, "p");
   SEXP h = crr_handle(MOM_TAG, mom_finalize, R_NilValue, "causal_moments");
@@ -103,18 +98,11 @@ SEXP C_moments_serialize(SEXP x) {
   causal_moments *m = crr_get(x, MOM_TAG);
   /* The library's buffer is owned by an external pointer until copied,
    * so an allocation failure in R cannot leak it. */
-  SEXP hb = crr_handle("causal_buffer", buf_finalize, R_NilValue, NULL);
+  SEXP hb = crr_buffer_handle();
   uint8_t *buf = NULL;
   size_t len = 0;
   CRR_TRY(causal_moments_serialize(m, &buf, &len));
-  R_SetExternalPtrAddr(hb, buf);
-  SEXP out = PROTECT(Rf_allocVector(RAWSXP, (R_xlen_t)len));
-  if (len > 0)
-    memcpy(RAW(out), buf, len);
-  causal_free(buf);
-  R_ClearExternalPtr(hb);
-  UNPROTECT(2);
-  return out;
+  return crr_raw_take(hb, buf, len);
 }
 
 SEXP C_moments_deserialize(SEXP raw) {

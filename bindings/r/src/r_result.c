@@ -11,11 +11,6 @@ static void res_finalize(SEXP p) {
   R_ClearExternalPtr(p);
 }
 
-static void buf_finalize(SEXP p) {
-  causal_free(R_ExternalPtrAddr(p));
-  R_ClearExternalPtr(p);
-}
-
 static SEXP utf8(const char *s) {
   return Rf_mkCharCE(s ? s : "", CE_UTF8);
 }
@@ -210,7 +205,7 @@ SEXP C_result_build(SEXP kind, SEXP entries, SEXP warnings, SEXP want_json) {
   }
   SEXP out;
   if (json) {
-    SEXP hb = crr_handle("causal_buffer", buf_finalize, R_NilValue, NULL);
+    SEXP hb = crr_buffer_handle();
     char *text = NULL;
     size_t len = 0;
     CRR_TRY(causal_result_to_json(r, &text, &len));
