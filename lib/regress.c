@@ -1399,7 +1399,7 @@ static int fp_gather(void *ctx, size_t i0, size_t b, double *Xb, double *ub) {
 /* Rows per block: a few hundred for the tiled Gram kernel (the block of
  * k + 1 columns stays in L1/L2), about 2 MB for dsyrk (fewer calls). */
 static size_t fp_block(size_t k) {
-  if (k + 1 <= CZ_GRAM_PMAX)
+  if (cz_gram_fast(k + 1))
     return 256;
   size_t b = 262144 / (k + 1);
   return b < 256 ? 256 : b > 65536 ? 65536 : b;
@@ -1702,7 +1702,7 @@ static int ols_fast(ols_ws *o, ols_est *e, const cz_frame *f,
     src.rows = f->n_dropped > 0 ? f->rows : NULL;
   }
   fp_direct dir;
-  if (p <= CZ_GRAM_PMAX && src.rows == NULL && src.w == NULL) {
+  if (cz_gram_fast(p) && src.rows == NULL && src.w == NULL) {
     dir.u = src.sw; /* 65536 doubles of row scratch, unused here */
     dir.w = dir.u + DB;
     dir.ones = dir.w + DB;

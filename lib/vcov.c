@@ -148,11 +148,15 @@ static int gram_have_simd(void) { return __builtin_cpu_supports("avx512f"); }
 static int gram_have_simd(void) { return 0; }
 #endif
 
+int cz_gram_fast(size_t p) {
+  return p >= 1 && p <= CZ_GRAM_PMAX && gram_have_simd();
+}
+
 int cz_gram_init(cz_gram *g, const cz_alloc *a, size_t p) {
   memset(g, 0, sizeof *g);
   g->a = a;
   g->p = p;
-  g->simd = p >= 1 && p <= CZ_GRAM_PMAX && gram_have_simd();
+  g->simd = cz_gram_fast(p);
   size_t nt = (p + 3) / 4, len = p * p;
   if (g->simd) {
     g->ntile = nt * (nt + 1) / 2;
@@ -417,7 +421,7 @@ static int hc_meat(vscratch *s, const cz_vcov_in *in) {
   if (lev)
     CZ_CHECK(bread_factor(s, in));
   /* gathered blocks are produced on the fly: keep them L1/L2 sized */
-  if (in->gather != NULL && !lev && k <= CZ_GRAM_PMAX && B > GATHER_ROWS)
+  if (in->gather != NULL && !lev && cz_gram_fast(k) && B > GATHER_ROWS)
     B = GATHER_ROWS;
   s->buf = cz_malloc(s->a, (2 * k + 2) * B * sizeof *s->buf);
   if (s->buf == NULL)

@@ -25,6 +25,9 @@ typedef struct cz_gram {
   double *acc;  /* simd: ntile x 16 x 8 partial sums; else p x p */
 } cz_gram;
 
+/* 1 when an accumulator of p columns uses the tiled kernel (then small
+ * row blocks are best), 0 when it calls dsyrk (then large ones are). */
+int cz_gram_fast(size_t p);
 /* Zeroed accumulator for p >= 1 columns (CAUSAL_ENOMEM). */
 int cz_gram_init(cz_gram *g, const cz_alloc *a, size_t p);
 /* Add A'A for the b rows of A (ld lda >= b); A must be finite. */
