@@ -5,6 +5,7 @@
 #include "internal/regress.h"
 #include "internal/dataset.h"
 #include "internal/dist.h"
+#include "internal/gram.h"
 #include "internal/linalg.h"
 #include "internal/result.h"
 
@@ -326,7 +327,7 @@ int causal_regress_bounds(int key, double *min, double *max) {
 
 int causal_regress_set_int(causal_regress *m, int key, int64_t value) {
   CZ_REQUIRE_NONNULL(m);
-  const optdef *d;
+  const optdef *d = NULL; /* set by opt_lookup (silences -O3 -Wmaybe-...) */
   CZ_CHECK(opt_lookup(__func__, key, 1, &d));
   if ((double)value < d->min || (double)value > d->max)
     return cz_fail(CAUSAL_ERANGE, "%s: %s = %lld is outside [%.0f, %.0f]",
@@ -345,7 +346,7 @@ int causal_regress_set_int(causal_regress *m, int key, int64_t value) {
 
 int causal_regress_set_double(causal_regress *m, int key, double value) {
   CZ_REQUIRE_NONNULL(m);
-  const optdef *d;
+  const optdef *d = NULL;
   CZ_CHECK(opt_lookup(__func__, key, 0, &d));
   if (isnan(value) || value < d->min || value > d->max ||
       (d->min_open && value == d->min) || (d->max_open && value == d->max))
@@ -752,7 +753,9 @@ static int frame_build(cz_frame *f, const causal_regress *m,
    * treatment contrasts (the constant is in the exogenous design). */
   int absorb = m->absorb.n > 0;
   int xint = absorb ? 1 : m->intercept;
+  int lean = lazy == 2; /* see below: no row index, borrowed outcome */
   lazy = lazy && lazy_design(m, ds);
+  lean = lean && lazy;
   if (lazy)
     CZ_CHECK(lazy_setup(f, m, ds, &ucap));
   else
@@ -824,6 +827,14 @@ static int frame_build(cz_frame *f, const causal_regress *m,
     if (des[d].res != NULL)
       and_design_rows(ok, nrows, &des[d]);
   const cz_column *plain[5] = {cy, cw, co, ccl[0], ccl[1]};
+  int scan = 0; /* only columns with missing values need the row loop */
+  for (int c = 0; c < 5; c++) {
+    if (plain[c] != NULL && plain[c]->nmissing == 0)
+      plain[c] = NULL;
+    scan |= plain[c] != NULL;
+  }
+  for (size_t d = 0; d < m->absorb.n; d++)
+    scan |= cfe[d]->nmissing > 0;
   /* lazy design columns: only those with missing values need a look */
   for (size_t t = 0; lazy && t < m->terms.n; t++) {
     const cz_column *c = cz_dataset_find(ds, m->terms.items[t]);
@@ -831,12 +842,12 @@ static int frame_build(cz_frame *f, const causal_regress *m,
       if (cz_col_missing(c, i))
         ok[i] = 0;
   }
-  for (size_t i = 0; i < nrows; i++) {
+  for (size_t i = 0; scan && i < nrows; i++) {
     for (int c = 0; c < 5 && ok[i]; c++)
       if (plain[c] != NULL && cz_col_missing(plain[c], i))
         ok[i] = 0;
     for (size_t d = 0; d < m->absorb.n && ok[i]; d++)
-      if (cz_col_missing(cfe[d], i))
+      if (cfe[d]->nmissing > 0 && cz_col_missing(cfe[d], i))
         ok[i] = 0;
   }
   /* infinite values (missing ones were dropped above) */
@@ -884,8 +895,21 @@ static int frame_build(cz_frame *f, const causal_regress *m,
   }
   f->n = n;
   f->n_dropped = nrows - n;
+  if (lean && n == nrows && cy->type == CAUSAL_TYPE_F64 && !cw && !co &&
+      m->clusters.n == 0 && !absorb && m->endogenous.n == 0 &&
+      m->instruments.n == 0) {
+    /* lean frame (OLS through causal_regress_fit only): every row is used
+     * and nothing else needs the row index, so the outcome is borrowed
+     * from the dataset and rows stays NULL (identity). Saves two n-sized
+     * arrays and their first-touch page faults. Nothing below can fail. */
+    f->y = (double *)cy->data;
+    cz_free(a, cfe);
+    return CAUSAL_OK;
+  }
+  /* rows before y: y without rows marks a lean frame (frame_free_lean) */
   f->rows = cz_malloc(a, n * sizeof *f->rows);
-  f->y = cz_malloc(a, n * sizeof *f->y);
+  if (f->rows != NULL)
+    f->y = cz_malloc(a, n * sizeof *f->y);
   if (f->rows == NULL || f->y == NULL) {
     cz_free(a, cfe);
     return CAUSAL_ENOMEM;
@@ -935,6 +959,14 @@ static int frame_build(cz_frame *f, const causal_regress *m,
   return rc;
 }
 
+/* A lean frame (frame_build with lazy == 2) borrows y from the dataset
+ * and has no row index; every other frame owns y and has rows. */
+static void frame_free_lean(cz_frame *f) {
+  if (f->y != NULL && f->rows == NULL)
+    f->y = NULL; /* borrowed */
+  cz_frame_free(f);
+}
+
 static int frame_build_top(cz_frame *f, const causal_regress *m,
                            const causal_dataset *ds, int lazy) {
   CZ_REQUIRE_NONNULL(f);
@@ -951,7 +983,7 @@ static int frame_build_top(cz_frame *f, const causal_regress *m,
     causal_result_free(des[d].res);
   cz_free(&f->alloc, ok);
   if (rc != CAUSAL_OK)
-    cz_frame_free(f);
+    frame_free_lean(f);
   return rc;
 }
 
@@ -988,13 +1020,14 @@ int cz_frame_materialize(cz_frame *f) {
       continue;
     }
     for (size_t i = 0; i < n; i++) {
-      double v = c[f->rows[i]];
+      size_t row = f->rows != NULL ? f->rows[i] : i; /* lean: identity */
+      double v = c[row];
       if (isinf(v)) {
         cz_free(&f->alloc, X);
         return cz_fail(CAUSAL_ENONFINITE,
                        "causal_regress_fit: regressor column '%s' is %s at "
                        "row %zu",
-                       f->xnames[j], v > 0 ? "+Inf" : "-Inf", f->rows[i]);
+                       f->xnames[j], v > 0 ? "+Inf" : "-Inf", row);
       }
       x[i] = v;
     }
@@ -1276,58 +1309,98 @@ typedef struct ols_est {
  * col[j][rows ? rows[i] : i] (NULL = the intercept), scaled by sqrt(w_i).
  * With beta set, ub receives the scaled residuals sqrt(w)(y - X beta); with
  * xr set the pass also accumulates X'u into xr and u'u into rr (the
- * refinement quantities). Used directly and as the cz_vcov_in gather. */
+ * refinement quantities). Used directly and as the cz_vcov_in gather.
+ * Everything happens on one block of a few hundred rows (fp_block), which
+ * stays in L1/L2 while the residuals, X'u and the Gram kernel read it. */
 typedef struct fp_src {
   const double **col;
   const size_t *rows;
   const double *y, *w;
-  size_t k;
+  const cz_alloc *a;
+  size_t n, k;
   const double *shift; /* NULL, or subtracted from each column (centring) */
   const double *beta;
   double *xr, rr;
   double *sw; /* block scratch */
 } fp_src;
 
+/* Ask for the rows of the next block while this one is computed: the
+ * hardware prefetchers follow a few streams, not k + 1 separate columns,
+ * and a pass is otherwise a read from memory followed by computation. */
+static void fp_prefetch(const fp_src *s, size_t i0, size_t b) {
+#if defined(__GNUC__) || defined(__clang__)
+  if (s->rows != NULL || i0 >= s->n)
+    return;
+  size_t e = s->n - i0 < b ? s->n - i0 : b;
+  for (size_t j = 0; j <= s->k; j++) {
+    const double *c = j < s->k ? s->col[j] : s->y;
+    if (c == NULL)
+      continue;
+    for (size_t i = 0; i < e; i += 8) /* one 64-byte line */
+      __builtin_prefetch(c + i0 + i, 0, 2);
+  }
+#else
+  (void)s;
+  (void)i0;
+  (void)b;
+#endif
+}
+
 static int fp_gather(void *ctx, size_t i0, size_t b, double *Xb, double *ub) {
   fp_src *s = ctx;
   size_t k = s->k;
-  for (size_t j = 0; j < k; j++) {
-    const double *c = s->col[j];
-    double *x = Xb + j * b;
-    if (c == NULL)
-      for (size_t i = 0; i < b; i++)
-        x[i] = 1.0;
-    else if (s->rows == NULL)
-      memcpy(x, c + i0, b * sizeof *x);
-    else
-      for (size_t i = 0; i < b; i++)
-        x[i] = c[s->rows[i0 + i]];
-    if (s->shift != NULL && s->shift[j] != 0.0)
-      for (size_t i = 0; i < b; i++)
-        x[i] -= s->shift[j];
-  }
+  fp_prefetch(s, i0 + b, b);
   memcpy(ub, s->y + i0, b * sizeof *ub);
-  if (s->w != NULL) {
+  if (s->w != NULL)
     for (size_t i = 0; i < b; i++) {
       s->sw[i] = sqrt(s->w[i0 + i]);
       ub[i] *= s->sw[i];
     }
-    for (size_t j = 0; j < k; j++)
+  for (size_t j = 0; j < k; j++) {
+    const double *c = s->col[j];
+    double *x = Xb + j * b;
+    double h = s->shift != NULL ? s->shift[j] : 0.0;
+    if (c == NULL)
       for (size_t i = 0; i < b; i++)
-        Xb[i + j * b] *= s->sw[i];
+        x[i] = 1.0 - h;
+    else if (s->rows == NULL) {
+      c += i0;
+      for (size_t i = 0; i < b; i++)
+        x[i] = c[i] - h;
+    } else
+      for (size_t i = 0; i < b; i++)
+        x[i] = c[s->rows[i0 + i]] - h;
+    if (s->w != NULL)
+      for (size_t i = 0; i < b; i++)
+        x[i] *= s->sw[i];
+    /* residuals column by column while the column is in L1 */
+    if (s->beta != NULL && s->beta[j] != 0.0) {
+      double bj = s->beta[j];
+      for (size_t i = 0; i < b; i++)
+        ub[i] -= bj * x[i];
+    }
   }
-  if (s->beta != NULL)
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)b, (int)k, -1.0, Xb, (int)b,
-                s->beta, 1, 1.0, ub, 1);
   if (s->xr != NULL) {
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)b, (int)k, 1.0, Xb, (int)b, ub,
-                1, 1.0, s->xr, 1);
-    s->rr += cblas_ddot((int)b, ub, 1, ub, 1);
+    for (size_t j = 0; j < k; j++) {
+      const double *x = Xb + j * b;
+      double acc = 0.0;
+      for (size_t i = 0; i < b; i++)
+        acc += x[i] * ub[i];
+      s->xr[j] += acc;
+    }
+    double acc = 0.0;
+    for (size_t i = 0; i < b; i++)
+      acc += ub[i] * ub[i];
+    s->rr += acc;
   }
   return CAUSAL_OK;
 }
 
+/* Rows per block: a few hundred for the tiled Gram kernel (the block of
+ * k + 1 columns stays in L1/L2), about 2 MB for dsyrk (fewer calls). */
 static size_t fp_block(size_t k) {
+  if (cz_gram_fast(k + 1))
+    return 256;
   size_t b = 262144 / (k + 1);
   return b < 256 ? 256 : b > 65536 ? 65536 : b;
 }
@@ -1341,6 +1414,72 @@ static void fp_pass(fp_src *s, size_t n, double *W) {
   }
 }
 
+/* ---- direct passes: the columns read in place (internal/gram.h) ----
+ * When rows are not re-indexed (nothing dropped), unweighted and the Gram
+ * kernel is available, a pass reads each column of a DB-row chunk where it
+ * lives, with the centring applied in registers: no copy of the block.
+ * The next chunk is prefetched into L2 meanwhile (k + 1 separate streams
+ * are more than the hardware prefetchers follow). */
+#define DB 256
+
+typedef struct fp_direct {
+  const double *cb[CZ_GRAM_PMAX]; /* chunk column pointers: X, then y */
+  double hs[CZ_GRAM_PMAX];        /* shifts (0 for the intercept and y) */
+  double *u, *w, *ones;           /* DB each */
+  double xmax[CZ_GRAM_PMAX];      /* max_i |x~_ij| seen by the passes */
+} fp_direct;
+
+static int fp_direct_ok(const fp_src *s, const cz_gram *g) {
+  return s->rows == NULL && s->w == NULL && g->simd &&
+         s->k + 1 <= CZ_GRAM_PMAX;
+}
+
+static void fp_chunk(const fp_src *s, fp_direct *d, size_t i0, size_t b) {
+  size_t k = s->k;
+  for (size_t j = 0; j < k; j++) {
+    d->cb[j] = s->col[j] != NULL ? s->col[j] + i0 : d->ones;
+    d->hs[j] = s->shift != NULL ? s->shift[j] : 0.0;
+  }
+  d->cb[k] = s->y + i0;
+  d->hs[k] = 0.0;
+#if defined(__GNUC__) || defined(__clang__)
+  size_t e = i0 + b < s->n ? i0 + b : s->n; /* the next chunk: e.. */
+  size_t e2 = e + b < s->n ? e + b : s->n;
+  for (size_t j = 0; j <= k; j++) {
+    const double *c = j < k ? s->col[j] : s->y;
+    if (c != NULL)
+      for (size_t i = e; i < e2; i += 8) /* one 64-byte line */
+        __builtin_prefetch(c + i, 0, 2);
+  }
+#endif
+}
+
+/* X'X pass: [X y]'[X y] into g. */
+static void fp_cross_direct(const fp_src *s, fp_direct *d, cz_gram *g) {
+  for (size_t i0 = 0; i0 < s->n; i0 += DB) {
+    size_t b = s->n - i0 < DB ? s->n - i0 : DB;
+    fp_chunk(s, d, i0, b);
+    cz_gram_addv(g, d->cb, d->hs, NULL, b);
+  }
+}
+
+/* Refinement pass with beta: X'u into s->xr, u'u into s->rr, and with
+ * meat != NULL the HC meat sum u_i^2 x_i x_i' (k columns). */
+static void fp_pass_direct(fp_src *s, fp_direct *d, cz_gram *meat) {
+  size_t k = s->k;
+  for (size_t i0 = 0; i0 < s->n; i0 += DB) {
+    size_t b = s->n - i0 < DB ? s->n - i0 : DB;
+    fp_chunk(s, d, i0, b);
+    s->rr += cz_gram_resid(d->cb, d->hs, s->y + i0, s->beta, k, b, d->u,
+                           s->xr, d->xmax);
+    if (meat != NULL) {
+      for (size_t i = 0; i < b; i++)
+        d->w[i] = d->u[i] * d->u[i];
+      cz_gram_addv(meat, d->cb, d->hs, d->w, b);
+    }
+  }
+}
+
 /* The fast path's state: G = X'WX (k x k), the equilibration D (powers of
  * two), R = chol(D G D), the coefficients. */
 typedef struct fp_state {
@@ -1349,6 +1488,7 @@ typedef struct fp_state {
   double *R, *D, *b, *c, *db, *dtot, *W;
   double *sh;    /* the centring shift (0 for the intercept), or NULL */
   size_t j0;     /* the intercept column when sh is set */
+  fp_direct *direct; /* scratch of the direct passes, or NULL */
   double rcond;
 } fp_state;
 
@@ -1421,12 +1561,19 @@ static int fp_factor(fp_state *s, fp_src *src, size_t n, double rank_tol,
   memset(s->C, 0, p * p * sizeof *s->C);
   src->beta = NULL;
   src->xr = NULL;
-  for (size_t i0 = 0; i0 < n; i0 += B) {
-    size_t b = n - i0 < B ? n - i0 : B;
-    fp_gather(src, i0, b, s->W, s->W + k * b);
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)b, 1.0,
-                s->W, (int)b, 1.0, s->C, (int)p);
+  cz_gram g;
+  CZ_CHECK(cz_gram_init(&g, src->a, p));
+  if (s->direct != NULL && fp_direct_ok(src, &g)) {
+    fp_cross_direct(src, s->direct, &g);
+  } else {
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+      size_t b = n - i0 < B ? n - i0 : B;
+      fp_gather(src, i0, b, s->W, s->W + k * b);
+      cz_gram_add(&g, s->W, b, b); /* [X y] block, ld b */
+    }
   }
+  cz_gram_get(&g, 0.0, s->C, p);
+  cz_gram_free(&g);
   for (size_t j = 0; j < p; j++)
     for (size_t i = 0; i <= j; i++)
       if (!isfinite(s->C[i + j * p]))
@@ -1541,6 +1688,8 @@ static int ols_fast(ols_ws *o, ols_est *e, const cz_frame *f,
   s.db = s.c + k;
   s.dtot = s.db + k;
   src.sw = s.W + wsz;
+  src.a = a;
+  src.n = n;
   src.k = k;
   src.y = f->y;
   src.w = f->w;
@@ -1551,6 +1700,16 @@ static int ols_fast(ols_ws *o, ols_est *e, const cz_frame *f,
     for (size_t j = 0; j < k; j++)
       src.col[j] = f->xcol[j];
     src.rows = f->n_dropped > 0 ? f->rows : NULL;
+  }
+  fp_direct dir;
+  if (cz_gram_fast(p) && src.rows == NULL && src.w == NULL) {
+    dir.u = src.sw; /* 65536 doubles of row scratch, unused here */
+    dir.w = dir.u + DB;
+    dir.ones = dir.w + DB;
+    for (size_t i = 0; i < DB; i++)
+      dir.ones[i] = 1.0;
+    memset(dir.xmax, 0, sizeof dir.xmax);
+    s.direct = &dir;
   }
   /* With an intercept the other columns are centred at the means of the
    * first block: X~ = X T, T = I - e_j0 sh'. Any shift is exact algebra
@@ -1638,19 +1797,41 @@ static int ols_fast(ols_ws *o, ols_est *e, const cz_frame *f,
   /* Refinement passes; with HC0/HC1/CR0/CR1 the first one also computes
    * the meat (speculatively, with the unrefined residuals). */
   double rss = 0.0;
-  int have_v = 0;
+  int have_v = 0, have_xmax = 0;
   memset(s.dtot, 0, k * sizeof *s.dtot);
   for (int it = 0; it < 4; it++) {
     memset(s.c, 0, k * sizeof *s.c);
     src.beta = s.b;
     src.xr = s.c;
     src.rr = 0.0;
-    if (spec && it == 0) {
+    int hc = type == CAUSAL_VCOV_HC0 || type == CAUSAL_VCOV_HC1;
+    if (spec && it == 0 && hc && s.direct != NULL) {
+      /* the meat in place from the columns, with the residuals */
+      cz_gram gm;
+      rc = cz_gram_init(&gm, a, k);
+      if (rc == CAUSAL_OK && fp_direct_ok(&src, &gm)) {
+        double *M = s.W; /* k x k */
+        fp_pass_direct(&src, s.direct, &gm);
+        cz_gram_get(&gm, 0.0, M, k);
+        rc = cz_vcov_hc_given(a, &vin, M, &e->vout);
+        have_v = rc == CAUSAL_OK;
+        have_xmax = 1;
+      } else if (rc == CAUSAL_OK) {
+        rc = cz_vcov_compute(a, &vin, &e->vout);
+        have_v = rc == CAUSAL_OK;
+      }
+      cz_gram_free(&gm);
+      if (rc != CAUSAL_OK)
+        goto out;
+      memset(s.dtot, 0, k * sizeof *s.dtot);
+    } else if (spec && it == 0) {
       rc = cz_vcov_compute(a, &vin, &e->vout);
       if (rc != CAUSAL_OK)
         goto out;
       have_v = 1;
       memset(s.dtot, 0, k * sizeof *s.dtot);
+    } else if (s.direct != NULL) {
+      fp_pass_direct(&src, s.direct, NULL);
     } else {
       fp_pass(&src, n, s.W);
     }
@@ -1662,12 +1843,23 @@ static int ols_fast(ols_ws *o, ols_est *e, const cz_frame *f,
   e->sigma2 = rss / e->dfres;
   if (have_v) {
     /* Keep the speculative meat when the residual change X dtot moves
-     * every variance by less than 1e-12 (relative): with d_i = x_i'dtot,
+     * every variance by less than 1e-10 (relative): with d_i = x_i'dtot,
      * |d_i| <= delta = ||X dtot|| and Cauchy–Schwarz bound the change of
      * a'Ma (a = B e_j) by 2 delta sqrt(mc a'Ga a'Ma) + delta^2 mc a'Ga,
      * where a'Ga = B_jj, a'Ma = V_jj / c, c <= cmax the small-sample
      * factor and m the largest cluster (1 for HC). */
     double d2 = fp_quad(&s, s.dtot, s.dtot), delta = sqrt(d2 > 0 ? d2 : 0);
+    if (have_xmax) {
+      /* tighter when the pass recorded max_i |x~_ij|: |d_i| <=
+       * sum_j max_i |x~_ij| |dtot_j| (usually ~sqrt(n) times smaller) */
+      double dinf = 0.0;
+      for (size_t j = 0; j < k; j++)
+        dinf += s.direct->xmax[j] * fabs(s.dtot[j]);
+      if (dinf < delta) {
+        delta = dinf;
+        d2 = dinf * dinf;
+      }
+    }
     double cmax = (double)n / e->dfres, mc = 1.0;
     if (e->clustered) {
       cmax *= (double)f->ncl[0] / (double)(f->ncl[0] - 1);
@@ -1681,6 +1873,9 @@ static int ols_fast(ols_ws *o, ols_est *e, const cz_frame *f,
       double ej = vjj > 0 ? 2.0 * delta * sqrt(q) + d2 * q : INFINITY;
       eps = ej > eps ? ej : eps;
     }
+
+    if (!(eps <= 1e-10))
+      have_v = 0; /* recompute the meat with the refined residuals */
   }
   if (!have_v) {
     vin.sigma2 = e->sigma2;
@@ -2149,7 +2344,7 @@ int causal_regress_fit(causal_result **out, const causal_regress *m,
   static const char *const kinds[] = {"ols", "logit", "iv"};
   cz_frame f;
   if (m->family == CAUSAL_REGRESS_OLS)
-    CZ_CHECK(cz_frame_build_lazy(&f, m, ds));
+    CZ_CHECK(frame_build_top(&f, m, ds, 2)); /* lazy and lean */
   else
     CZ_CHECK(cz_frame_build(&f, m, ds));
   causal_result *r = NULL;
@@ -2161,7 +2356,7 @@ int causal_regress_fit(causal_result **out, const causal_regress *m,
     default: rc = cz_iv_fit(r, &f, m); break;
     }
   }
-  cz_frame_free(&f);
+  frame_free_lean(&f);
   if (rc != CAUSAL_OK) {
     causal_result_free(r);
     return rc;

@@ -3,12 +3,279 @@
  * sample conventions of R (sandwich/estimatr), Stata, statsmodels and
  * fixest, and the Bell–McCaffrey degrees of freedom for CR2.
  * Formulas: docs/methods/ols.md. */
+#include "internal/gram.h"
 #include "internal/linalg.h"
 #include "internal/regress.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CZ_GRAM_X86 1
+#include <immintrin.h>
+#endif
+
+/* ---- Gram accumulator (internal/gram.h) ------------------------------ */
+
+/* Rows per pass of the tiles: 128 rows of up to 64 columns (64 KB at
+ * most, 22 KB for p = 22) stay in L1/L2 while every tile re-reads them. */
+#define GRAM_ROWS 128
+
+#ifdef CZ_GRAM_X86
+/* Sixteen named accumulators (an array would be kept in memory). */
+#define GRAM_FMA4(a, c0, c1, c2, c3)                                         \
+  c0 = _mm512_fmadd_pd(a, b0, c0);                                           \
+  c1 = _mm512_fmadd_pd(a, b1, c1);                                           \
+  c2 = _mm512_fmadd_pd(a, b2, c2);                                           \
+  c3 = _mm512_fmadd_pd(a, b3, c3)
+
+/* Eight rows r.. of the tile, m the row mask (all ones but at the tail):
+ * a_q = (x_q - hx_q) [* w] (masked lanes zero), b_q = y_q - hy_q. */
+#define GRAM_ROW8(m, WEIGHTED)                                               \
+  do {                                                                       \
+    __m512d b0 = _mm512_sub_pd(_mm512_maskz_loadu_pd(m, y0 + r), hy0);       \
+    __m512d b1 = _mm512_sub_pd(_mm512_maskz_loadu_pd(m, y1 + r), hy1);       \
+    __m512d b2 = _mm512_sub_pd(_mm512_maskz_loadu_pd(m, y2 + r), hy2);       \
+    __m512d b3 = _mm512_sub_pd(_mm512_maskz_loadu_pd(m, y3 + r), hy3);       \
+    __m512d a0 = _mm512_maskz_sub_pd(m, _mm512_maskz_loadu_pd(m, x0 + r), hx0); \
+    __m512d a1 = _mm512_maskz_sub_pd(m, _mm512_maskz_loadu_pd(m, x1 + r), hx1); \
+    __m512d a2 = _mm512_maskz_sub_pd(m, _mm512_maskz_loadu_pd(m, x2 + r), hx2); \
+    __m512d a3 = _mm512_maskz_sub_pd(m, _mm512_maskz_loadu_pd(m, x3 + r), hx3); \
+    if (WEIGHTED) {                                                          \
+      __m512d wv = _mm512_maskz_loadu_pd(m, w + r);                          \
+      a0 = _mm512_mul_pd(a0, wv);                                            \
+      a1 = _mm512_mul_pd(a1, wv);                                            \
+      a2 = _mm512_mul_pd(a2, wv);                                            \
+      a3 = _mm512_mul_pd(a3, wv);                                            \
+    }                                                                        \
+    GRAM_FMA4(a0, c00, c01, c02, c03);                                       \
+    GRAM_FMA4(a1, c10, c11, c12, c13);                                       \
+    GRAM_FMA4(a2, c20, c21, c22, c23);                                       \
+    GRAM_FMA4(a3, c30, c31, c32, c33);                                       \
+  } while (0)
+
+#define GRAM_LOOP(WEIGHTED)                                                  \
+  do {                                                                       \
+    for (; r + 8 <= b; r += 8)                                               \
+      GRAM_ROW8((__mmask8)0xFF, WEIGHTED);                                   \
+    if (r < b)                                                               \
+      GRAM_ROW8((__mmask8)((1u << (b - r)) - 1u), WEIGHTED);                 \
+  } while (0)
+
+/* One 4 x 4 tile: T[16 x 8] += sum_r w_r (x_a - hx_a)(y_c - hy_c) over
+ * rows 0..b-1 (b <= GRAM_ROWS), eight rows per vector (w NULL: 1). */
+__attribute__((target("avx512f"))) static void
+gram_tile512(double *T, const double *const *x, const double *hx,
+             const double *const *y, const double *hy, const double *w,
+             size_t b) {
+  __m512d c00 = _mm512_loadu_pd(T), c01 = _mm512_loadu_pd(T + 8),
+          c02 = _mm512_loadu_pd(T + 16), c03 = _mm512_loadu_pd(T + 24),
+          c10 = _mm512_loadu_pd(T + 32), c11 = _mm512_loadu_pd(T + 40),
+          c12 = _mm512_loadu_pd(T + 48), c13 = _mm512_loadu_pd(T + 56),
+          c20 = _mm512_loadu_pd(T + 64), c21 = _mm512_loadu_pd(T + 72),
+          c22 = _mm512_loadu_pd(T + 80), c23 = _mm512_loadu_pd(T + 88),
+          c30 = _mm512_loadu_pd(T + 96), c31 = _mm512_loadu_pd(T + 104),
+          c32 = _mm512_loadu_pd(T + 112), c33 = _mm512_loadu_pd(T + 120);
+  const double *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+  const double *y0 = y[0], *y1 = y[1], *y2 = y[2], *y3 = y[3];
+  __m512d hx0 = _mm512_set1_pd(hx[0]), hx1 = _mm512_set1_pd(hx[1]),
+          hx2 = _mm512_set1_pd(hx[2]), hx3 = _mm512_set1_pd(hx[3]);
+  __m512d hy0 = _mm512_set1_pd(hy[0]), hy1 = _mm512_set1_pd(hy[1]),
+          hy2 = _mm512_set1_pd(hy[2]), hy3 = _mm512_set1_pd(hy[3]);
+  size_t r = 0;
+  if (w != NULL)
+    GRAM_LOOP(1);
+  else
+    GRAM_LOOP(0);
+  _mm512_storeu_pd(T, c00);
+  _mm512_storeu_pd(T + 8, c01);
+  _mm512_storeu_pd(T + 16, c02);
+  _mm512_storeu_pd(T + 24, c03);
+  _mm512_storeu_pd(T + 32, c10);
+  _mm512_storeu_pd(T + 40, c11);
+  _mm512_storeu_pd(T + 48, c12);
+  _mm512_storeu_pd(T + 56, c13);
+  _mm512_storeu_pd(T + 64, c20);
+  _mm512_storeu_pd(T + 72, c21);
+  _mm512_storeu_pd(T + 80, c22);
+  _mm512_storeu_pd(T + 88, c23);
+  _mm512_storeu_pd(T + 96, c30);
+  _mm512_storeu_pd(T + 104, c31);
+  _mm512_storeu_pd(T + 112, c32);
+  _mm512_storeu_pd(T + 120, c33);
+}
+
+/* u = y - sum_j (x_j - h_j) beta_j over b rows; xr_j += sum (x_j - h_j) u;
+ * xmax_j = max(xmax_j, max |x_j - h_j|); returns u'u. */
+__attribute__((target("avx512f"))) static double
+resid512(const double *const *cols, const double *h, const double *y,
+         const double *beta, size_t k, size_t b, double *u, double *xr,
+         double *xmax) {
+  size_t r = 0;
+  __m512d uu = _mm512_setzero_pd();
+  for (; r < b; r += 8) {
+    __mmask8 m = b - r >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (b - r)) - 1u);
+    __m512d v = _mm512_maskz_loadu_pd(m, y + r);
+    for (size_t j = 0; j < k; j++) {
+      __m512d x = _mm512_maskz_sub_pd(m, _mm512_maskz_loadu_pd(m, cols[j] + r),
+                                      _mm512_set1_pd(h[j]));
+      v = _mm512_fnmadd_pd(x, _mm512_set1_pd(beta[j]), v);
+    }
+    _mm512_mask_storeu_pd(u + r, m, v);
+    uu = _mm512_fmadd_pd(v, v, uu);
+  }
+  for (size_t j = 0; j < k; j++) {
+    __m512d acc = _mm512_setzero_pd(), hj = _mm512_set1_pd(h[j]);
+    __m512d mx = _mm512_setzero_pd();
+    for (r = 0; r < b; r += 8) {
+      __mmask8 m =
+          b - r >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (b - r)) - 1u);
+      __m512d x = _mm512_maskz_sub_pd(m, _mm512_maskz_loadu_pd(m, cols[j] + r),
+                                      hj);
+      acc = _mm512_fmadd_pd(x, _mm512_maskz_loadu_pd(m, u + r), acc);
+      mx = _mm512_max_pd(mx, _mm512_abs_pd(x));
+    }
+    xr[j] += _mm512_reduce_add_pd(acc);
+    double v = _mm512_reduce_max_pd(mx);
+    xmax[j] = v > xmax[j] ? v : xmax[j];
+  }
+  return _mm512_reduce_add_pd(uu);
+}
+
+static int gram_have_simd(void) { return __builtin_cpu_supports("avx512f"); }
+#else
+static int gram_have_simd(void) { return 0; }
+#endif
+
+int cz_gram_fast(size_t p) {
+  return p >= 1 && p <= CZ_GRAM_PMAX && gram_have_simd();
+}
+
+int cz_gram_init(cz_gram *g, const cz_alloc *a, size_t p) {
+  memset(g, 0, sizeof *g);
+  g->a = a;
+  g->p = p;
+  g->simd = cz_gram_fast(p);
+  size_t nt = (p + 3) / 4, len = p * p;
+  if (g->simd) {
+    g->ntile = nt * (nt + 1) / 2;
+    len = g->ntile * 128;
+  }
+  g->acc = cz_calloc(a, len ? len : 1, sizeof *g->acc);
+  return g->acc ? CAUSAL_OK : CAUSAL_ENOMEM;
+}
+
+void cz_gram_addv(cz_gram *g, const double *const *cols, const double *shift,
+                  const double *w, size_t b) {
+  size_t p = g->p;
+  if (b == 0)
+    return;
+  if (!g->simd) { /* reference loop (callers use cz_gram_add here) */
+    for (size_t j = 0; j < p; j++)
+      for (size_t i = 0; i <= j; i++) {
+        double hi = shift ? shift[i] : 0.0, hj = shift ? shift[j] : 0.0;
+        double acc = 0.0;
+        for (size_t r = 0; r < b; r++)
+          acc += (w ? w[r] : 1.0) * (cols[i][r] - hi) * (cols[j][r] - hj);
+        g->acc[i + j * p] += acc;
+      }
+    return;
+  }
+#ifdef CZ_GRAM_X86
+  static const double zero[4] = {0.0, 0.0, 0.0, 0.0};
+  for (size_t r0 = 0; r0 < b; r0 += GRAM_ROWS) {
+    size_t br = b - r0 < GRAM_ROWS ? b - r0 : GRAM_ROWS, t = 0;
+    for (size_t i = 0; i < p; i += 4)
+      for (size_t j = i; j < p; j += 4, t++) {
+        /* columns past p repeat column p - 1; their sums are not read */
+        const double *x[4], *y[4];
+        double hx[4], hy[4];
+        for (size_t q = 0; q < 4; q++) {
+          size_t ci = i + q < p ? i + q : p - 1, cj = j + q < p ? j + q : p - 1;
+          x[q] = cols[ci] + r0;
+          y[q] = cols[cj] + r0;
+          hx[q] = shift ? shift[ci] : zero[q];
+          hy[q] = shift ? shift[cj] : zero[q];
+        }
+        gram_tile512(g->acc + 128 * t, x, hx, y, hy, w ? w + r0 : NULL, br);
+      }
+  }
+#endif
+}
+
+void cz_gram_add(cz_gram *g, const double *A, size_t lda, size_t b) {
+  size_t p = g->p;
+  if (b == 0)
+    return;
+  if (!g->simd) {
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)p, (int)b, 1.0, A,
+                (int)lda, 1.0, g->acc, (int)p);
+    return;
+  }
+  const double *cols[CZ_GRAM_PMAX];
+  for (size_t j = 0; j < p; j++)
+    cols[j] = A + j * lda;
+  cz_gram_addv(g, cols, NULL, NULL, b);
+}
+
+double cz_gram_resid(const double *const *cols, const double *shift,
+                     const double *y, const double *beta, size_t k, size_t b,
+                     double *u, double *xr, double *xmax) {
+#ifdef CZ_GRAM_X86
+  if (gram_have_simd())
+    return resid512(cols, shift, y, beta, k, b, u, xr, xmax);
+#endif
+  double uu = 0.0;
+  for (size_t i = 0; i < b; i++) {
+    double v = y[i];
+    for (size_t j = 0; j < k; j++)
+      v -= (cols[j][i] - shift[j]) * beta[j];
+    u[i] = v;
+    uu += v * v;
+  }
+  for (size_t j = 0; j < k; j++) {
+    double acc = 0.0, mx = xmax[j];
+    for (size_t i = 0; i < b; i++) {
+      double x = cols[j][i] - shift[j];
+      acc += x * u[i];
+      mx = fabs(x) > mx ? fabs(x) : mx;
+    }
+    xr[j] += acc;
+    xmax[j] = mx;
+  }
+  return uu;
+}
+
+void cz_gram_get(const cz_gram *g, double beta, double *C, size_t ldc) {
+  size_t p = g->p, t = 0;
+  if (!g->simd) {
+    for (size_t j = 0; j < p; j++)
+      for (size_t i = 0; i <= j; i++)
+        C[i + j * ldc] =
+            (beta == 0.0 ? 0.0 : beta * C[i + j * ldc]) + g->acc[i + j * p];
+    return;
+  }
+  for (size_t i = 0; i < p; i += 4)
+    for (size_t j = i; j < p; j += 4, t++)
+      for (size_t qa = 0; qa < 4; qa++)
+        for (size_t qc = 0; qc < 4; qc++) {
+          size_t r = i + qa, c = j + qc;
+          if (r >= p || c >= p || r > c)
+            continue;
+          const double *v = g->acc + 128 * t + 8 * (4 * qa + qc);
+          double s = ((v[0] + v[4]) + (v[2] + v[6])) +
+                     ((v[1] + v[5]) + (v[3] + v[7]));
+          C[r + c * ldc] = (beta == 0.0 ? 0.0 : beta * C[r + c * ldc]) + s;
+        }
+}
+
+void cz_gram_free(cz_gram *g) {
+  if (g != NULL && g->acc != NULL)
+    cz_free(g->a, g->acc);
+  if (g != NULL)
+    g->acc = NULL;
+}
 
 static const char *fn = "cz_vcov_compute";
 
@@ -121,7 +388,12 @@ static int sandwich(vscratch *s, const cz_vcov_in *in, double c, double *V) {
 
 /* Rows per block of the blocked passes: about 2 MB per block, so it stays
  * cache resident between the gather and the BLAS calls while the calls are
- * few (each one synchronises the BLAS threads). */
+ * few (each one synchronises the BLAS threads). The HC meat over a gather
+ * callback with the tiled Gram kernel uses GATHER_ROWS-row blocks instead:
+ * the callback computes each block on the fly (residuals, scaling), and a
+ * block of a few dozen columns then stays in L1/L2 from the gather through
+ * the kernel. */
+#define GATHER_ROWS 256
 static size_t block_rows(size_t k) {
   size_t b = 262144 / (k ? k : 1);
   return b < 256 ? 256 : b > 65536 ? 65536 : b;
@@ -142,47 +414,63 @@ static int get_block(const cz_vcov_in *in, size_t i0, size_t b, double *Xb,
 /* HC meat sum_i om_i x_i x_i', om_i = u_i^2 (HC0/HC1), u_i^2 / (1 - h_i)
  * (HC2) or u_i^2 / (1 - h_i)^2 (HC3) with leverages h_i = x_i' B x_i =
  * ||R x_i||^2 (B = R'R), in one blocked pass: each block's rows are scaled
- * by sqrt(om_i) and added by dsyrk. */
+ * by sqrt(om_i) and added to a Gram accumulator (internal/gram.h). */
 static int hc_meat(vscratch *s, const cz_vcov_in *in) {
   size_t n = in->n, k = in->k, B = block_rows(k);
   int lev = in->type == CAUSAL_VCOV_HC2 || in->type == CAUSAL_VCOV_HC3;
   if (lev)
     CZ_CHECK(bread_factor(s, in));
+  /* gathered blocks are produced on the fly: keep them L1/L2 sized */
+  if (in->gather != NULL && !lev && cz_gram_fast(k) && B > GATHER_ROWS)
+    B = GATHER_ROWS;
   s->buf = cz_malloc(s->a, (2 * k + 2) * B * sizeof *s->buf);
   if (s->buf == NULL)
     return CAUSAL_ENOMEM;
+  cz_gram gm;
+  if (cz_gram_init(&gm, s->a, k) != CAUSAL_OK)
+    return CAUSAL_ENOMEM;
   double *Xb = s->buf, *P = Xb + k * B, *ub = P + k * B, *om = ub + B;
   cz_mat M = cz_mat_dense(s->M, k, k);
-  for (size_t i0 = 0; i0 < n; i0 += B) {
+  int rc = CAUSAL_OK;
+  for (size_t i0 = 0; i0 < n && rc == CAUSAL_OK; i0 += B) {
     size_t b = n - i0 < B ? n - i0 : B;
-    CZ_CHECK(get_block(in, i0, b, Xb, ub));
+    rc = get_block(in, i0, b, Xb, ub);
+    if (rc != CAUSAL_OK)
+      break;
     for (size_t i = 0; i < b; i++)
       om[i] = fabs(ub[i]); /* sqrt of the weight u_i^2 */
     if (lev) {
-      CZ_CHECK(cz_gemm(fn, false, true, 1.0, cz_cmat_dense(Xb, b, k),
-                       cz_cmat_dense(s->R, k, k), 0.0, cz_mat_dense(P, b, k)));
-      for (size_t i = 0; i < b; i++) {
+      rc = cz_gemm(fn, false, true, 1.0, cz_cmat_dense(Xb, b, k),
+                   cz_cmat_dense(s->R, k, k), 0.0, cz_mat_dense(P, b, k));
+      for (size_t i = 0; i < b && rc == CAUSAL_OK; i++) {
         double h = 0.0;
         for (size_t j = 0; j < k; j++)
           h += P[i + j * b] * P[i + j * b];
         double m = 1.0 - h;
         if (!(m > 1e-10))
-          return cz_fail(CAUSAL_ESINGULAR,
-                         "%s: %s is undefined: observation %zu has leverage "
-                         "%.17g (it is fitted exactly)",
-                         fn, type_label(in->type), i0 + i, h);
+          rc = cz_fail(CAUSAL_ESINGULAR,
+                       "%s: %s is undefined: observation %zu has leverage "
+                       "%.17g (it is fitted exactly)",
+                       fn, type_label(in->type), i0 + i, h);
         om[i] /= in->type == CAUSAL_VCOV_HC2 ? sqrt(m) : m;
       }
+      if (rc != CAUSAL_OK)
+        break;
     }
     for (size_t j = 0; j < k; j++)
       for (size_t i = 0; i < b; i++)
         Xb[i + j * b] *= om[i];
-    /* straight to BLAS: the blocks are finite (checked by the callers) and
-     * a per-block cz_check_finite would cost as much as the scaling */
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)k, (int)b, 1.0,
-                Xb, (int)b, i0 ? 1.0 : 0.0, M.data, (int)k);
+    /* straight to the accumulator: the blocks are finite (checked by the
+     * callers) and a per-block cz_check_finite would cost as much as the
+     * scaling */
+    cz_gram_add(&gm, Xb, b, b);
   }
-  cz_sym_fill_lower(M);
+  if (rc == CAUSAL_OK) {
+    cz_gram_get(&gm, 0.0, M.data, k);
+    cz_sym_fill_lower(M);
+  }
+  cz_gram_free(&gm);
+  CZ_CHECK(rc);
   return cz_check_finite(fn, "meat (scores x_i u_i)", cz_mat_c(M));
 }
 
@@ -391,7 +679,9 @@ static int intersect_codes(vscratch *s, const cz_vcov_in *in, size_t *G12) {
   return rc;
 }
 
-static int compute(vscratch *s, const cz_vcov_in *in, cz_vcov_out *out) {
+/* Mg: a meat computed by the caller (HC0/HC1 only), or NULL. */
+static int compute(vscratch *s, const cz_vcov_in *in, cz_vcov_out *out,
+                   const double *Mg) {
   size_t n = in->n, k = in->k;
   int type = in->type, ssc = in->ssc;
   double dfres = (double)(n - in->df_model);
@@ -414,7 +704,14 @@ static int compute(vscratch *s, const cz_vcov_in *in, cz_vcov_out *out) {
   if (s->M == NULL || s->T == NULL)
     return CAUSAL_ENOMEM;
   if (!is_cluster(type)) {
-    CZ_CHECK(hc_meat(s, in));
+    if (Mg != NULL) {
+      for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i <= j; i++)
+          s->M[i + j * k] = s->M[j + i * k] = Mg[i + j * k];
+      CZ_CHECK(cz_check_finite(fn, "meat (scores x_i u_i)",
+                               cz_cmat_dense(s->M, k, k)));
+    } else
+      CZ_CHECK(hc_meat(s, in));
     double c = 1.0;
     if (type == CAUSAL_VCOV_HC1)
       c = ssc == CAUSAL_SSC_FIXEST ? (N - 1.0) / dfres : N / dfres;
@@ -480,7 +777,28 @@ int cz_vcov_compute(const cz_alloc *a, const cz_vcov_in *in,
   memset(&s, 0, sizeof s);
   s.a = a;
   cz_ws_init(&s.ws, a);
-  int rc = compute(&s, in, out);
+  int rc = compute(&s, in, out, NULL);
+  vs_free(&s);
+  return rc;
+}
+
+int cz_vcov_hc_given(const cz_alloc *a, const cz_vcov_in *in, const double *M,
+                     cz_vcov_out *out) {
+  CZ_REQUIRE_NONNULL(a);
+  CZ_REQUIRE_NONNULL(in);
+  CZ_REQUIRE_NONNULL(M);
+  CZ_REQUIRE_NONNULL(out);
+  if (in->type != CAUSAL_VCOV_HC0 && in->type != CAUSAL_VCOV_HC1)
+    return cz_fail(CAUSAL_EINVAL, "cz_vcov_hc_given: type %d is not HC0/HC1",
+                   in->type);
+  if (out->V == NULL || in->bread == NULL)
+    return cz_fail(CAUSAL_EINVAL, "cz_vcov_hc_given: V and bread must not be "
+                                  "NULL");
+  vscratch s;
+  memset(&s, 0, sizeof s);
+  s.a = a;
+  cz_ws_init(&s.ws, a);
+  int rc = compute(&s, in, out, M);
   vs_free(&s);
   return rc;
 }

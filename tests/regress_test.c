@@ -1027,9 +1027,10 @@ static void test_fit_oom(void **state) {
 /* ---- normal-equations fast path vs the QR path -------------------------- */
 
 /* n rows of plain float64 columns (a lazy design): y, x1..x3, a weight, a
- * cluster id, x2 missing at rows 5 and 17; x4 = x1 + 1e-9 noise when
- * `collinear`, x3 = +Inf at row 9 when `inf`. */
-static causal_dataset *fast_ds(size_t n, int collinear, int inf) {
+ * cluster id, x2 missing at rows 5 and 17 unless `complete` (then every
+ * row is used: the lean frame and, unweighted, the direct passes of the
+ * Gram kernel); x4 = x1 + 1e-9 noise, x3 = +Inf at row 9 when `inf`. */
+static causal_dataset *fast_ds(size_t n, int complete, int inf) {
   double *c[7];
   for (int j = 0; j < 7; j++) {
     c[j] = malloc(n * sizeof(double));
@@ -1051,8 +1052,10 @@ static causal_dataset *fast_ds(size_t n, int collinear, int inf) {
               (u - 0.5) * (1.0 + fabs(c[2][i]));
     cl[i] = (int64_t)(i % 12);
   }
-  c[2][5] = NAN;
-  c[2][17] = NAN;
+  if (!complete) {
+    c[2][5] = NAN;
+    c[2][17] = NAN;
+  }
   if (inf)
     c[3][9] = INFINITY;
   causal_dataset *ds = NULL;
@@ -1064,7 +1067,6 @@ static causal_dataset *fast_ds(size_t n, int collinear, int inf) {
   for (int j = 0; j < 7; j++)
     free(c[j]);
   free(cl);
-  (void)collinear;
   return ds;
 }
 
@@ -1104,57 +1106,60 @@ static void expect_solver(const causal_result *r, const char *want) {
 
 static void test_fast_path(void **state) {
   (void)state;
-  causal_dataset *ds = fast_ds(400, 0, 0);
-  static const int types[] = {CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_HC0,
-                              CAUSAL_VCOV_HC1,       CAUSAL_VCOV_HC2,
-                              CAUSAL_VCOV_HC3,       CAUSAL_VCOV_CR0,
-                              CAUSAL_VCOV_CR1};
+  static const int types[] = {
+      CAUSAL_VCOV_CLASSICAL, CAUSAL_VCOV_HC0, CAUSAL_VCOV_HC1, CAUSAL_VCOV_HC2,
+      CAUSAL_VCOV_HC3,       CAUSAL_VCOV_CR0, CAUSAL_VCOV_CR1};
   double worst = 0;
-  for (int wls = 0; wls < 2; wls++)
-    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
-      /* RANK_TOL 0.05 puts the threshold (10 k tol)^2 above 1: QR path */
-      causal_result *a = fast_fit(ds, types[t], wls, 0, 0);
-      causal_result *b = fast_fit(ds, types[t], wls, 0.05, 0);
-      expect_solver(a, "cholesky");
-      expect_solver(b, "qr");
-      const double *ta, *tb, *va, *vb, *ra, *rb;
-      size_t n1, n2, c1, c2, nr;
-      assert_ok(causal_result_get_matrix(a, "coef", &ta, &n1, &c1));
-      assert_ok(causal_result_get_matrix(b, "coef", &tb, &n2, &c2));
-      assert_int_equal(n1, 4);
-      assert_int_equal(n2, 4);
-      for (size_t i = 0; i < n1 * 6; i++) {
-        /* p-values near 1 and t near 0 are compared absolutely */
-        double d = rel_diff(ta[i], tb[i]);
-        if (fabs(ta[i]) < 1e-3)
-          d = fabs(ta[i] - tb[i]);
-        worst = d > worst ? d : worst;
-        if (d > 1e-10)
-          fail_msg("type %d wls %d: coef entry %zu: %.17g vs %.17g",
-                   types[t], wls, i, ta[i], tb[i]);
+  causal_dataset *ds = NULL;
+  for (int complete = 1; complete >= 0; complete--) {
+    causal_dataset_free(ds);
+    ds = fast_ds(400, complete, 0);
+    for (int wls = 0; wls < 2; wls++)
+      for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        /* RANK_TOL 0.05 puts the threshold (10 k tol)^2 above 1: QR path */
+        causal_result *a = fast_fit(ds, types[t], wls, 0, 0);
+        causal_result *b = fast_fit(ds, types[t], wls, 0.05, 0);
+        expect_solver(a, "cholesky");
+        expect_solver(b, "qr");
+        const double *ta, *tb, *va, *vb, *ra, *rb;
+        size_t n1, n2, c1, c2, nr;
+        assert_ok(causal_result_get_matrix(a, "coef", &ta, &n1, &c1));
+        assert_ok(causal_result_get_matrix(b, "coef", &tb, &n2, &c2));
+        assert_int_equal(n1, 4);
+        assert_int_equal(n2, 4);
+        for (size_t i = 0; i < n1 * 6; i++) {
+          /* p-values near 1 and t near 0 are compared absolutely */
+          double d = rel_diff(ta[i], tb[i]);
+          if (fabs(ta[i]) < 1e-3)
+            d = fabs(ta[i] - tb[i]);
+          worst = d > worst ? d : worst;
+          if (d > 1e-10)
+            fail_msg("type %d wls %d: coef entry %zu: %.17g vs %.17g", types[t],
+                     wls, i, ta[i], tb[i]);
+        }
+        assert_ok(causal_result_get_matrix(a, "vcov", &va, &n1, &c1));
+        assert_ok(causal_result_get_matrix(b, "vcov", &vb, &n2, &c2));
+        for (size_t i = 0; i < 16; i++)
+          assert_true(rel_diff(va[i], vb[i]) < 1e-10);
+        static const char *sc[] = {
+            "rss", "sigma", "r_squared", "f_statistic", "loglik", "df", "nobs"};
+        for (size_t q = 0; q < sizeof sc / sizeof sc[0]; q++) {
+          double x, y;
+          assert_ok(causal_result_get_scalar(a, sc[q], &x));
+          assert_ok(causal_result_get_scalar(b, sc[q], &y));
+          assert_true(rel_diff(x, y) < 1e-10);
+        }
+        assert_ok(causal_result_get_vector(a, "residuals", &ra, &nr));
+        assert_int_equal(nr, complete ? 400 : 398);
+        assert_ok(causal_result_get_vector(b, "residuals", &rb, &nr));
+        for (size_t i = 0; i < nr; i++)
+          if (!(fabs(ra[i] - rb[i]) < 1e-11))
+            fail_msg("type %d wls %d: residual %zu: %.17g vs %.17g", types[t],
+                     wls, i, ra[i], rb[i]);
+        causal_result_free(a);
+        causal_result_free(b);
       }
-      assert_ok(causal_result_get_matrix(a, "vcov", &va, &n1, &c1));
-      assert_ok(causal_result_get_matrix(b, "vcov", &vb, &n2, &c2));
-      for (size_t i = 0; i < 16; i++)
-        assert_true(rel_diff(va[i], vb[i]) < 1e-10);
-      static const char *sc[] = {"rss", "sigma", "r_squared", "f_statistic",
-                                 "loglik", "df", "nobs"};
-      for (size_t q = 0; q < sizeof sc / sizeof sc[0]; q++) {
-        double x, y;
-        assert_ok(causal_result_get_scalar(a, sc[q], &x));
-        assert_ok(causal_result_get_scalar(b, sc[q], &y));
-        assert_true(rel_diff(x, y) < 1e-10);
-      }
-      assert_ok(causal_result_get_vector(a, "residuals", &ra, &nr));
-      assert_int_equal(nr, 398);
-      assert_ok(causal_result_get_vector(b, "residuals", &rb, &nr));
-      for (size_t i = 0; i < nr; i++)
-        if (!(fabs(ra[i] - rb[i]) < 1e-11))
-          fail_msg("type %d wls %d: residual %zu: %.17g vs %.17g", types[t],
-                   wls, i, ra[i], rb[i]);
-      causal_result_free(a);
-      causal_result_free(b);
-    }
+  }
   print_message("fast path vs QR: max rel diff %.2e\n", worst);
   /* a nearly collinear column: the QR path decides and names it */
   causal_result *r = fast_fit(ds, CAUSAL_VCOV_HC1, 0, 0, 1);

@@ -3,6 +3,7 @@
  * OOM sweeps. The package comparisons live in regress_test.c. */
 #include "testutil.h"
 
+#include "internal/gram.h"
 #include "internal/linalg.h"
 #include "internal/regress.h"
 
@@ -323,6 +324,206 @@ static void test_gather(void **state) {
   assert_status(cz_vcov_compute(&a, &t.in, &o), CAUSAL_ENONFINITE);
 }
 
+/* Gram accumulator (internal/gram.h): every column count from 1 to
+ * CZ_GRAM_PMAX (tile edges), row counts that are not multiples of the
+ * vector width, several blocks, shifts and weights, against a long-double
+ * reference; both entry points (block and column pointers). The fallback
+ * (dsyrk) is taken for p > CZ_GRAM_PMAX and is checked the same way. */
+static double lcg_unif(uint64_t *s) {
+  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(*s >> 11) * 0x1.0p-53;
+}
+
+static void check_gram(size_t p, size_t n, int shifted, int weighted) {
+  cz_alloc a = cz_alloc_current();
+  uint64_t seed = 12345 + p * 7 + n;
+  double *A = malloc(n * p * sizeof *A), *w = malloc(n * sizeof *w);
+  double *C = malloc(p * p * sizeof *C), h[CZ_GRAM_PMAX + 8];
+  assert_non_null(A);
+  assert_non_null(w);
+  assert_non_null(C);
+  for (size_t i = 0; i < n * p; i++)
+    A[i] = 3.0 + lcg_unif(&seed);
+  for (size_t i = 0; i < n; i++)
+    w[i] = lcg_unif(&seed);
+  for (size_t j = 0; j < p && j < CZ_GRAM_PMAX + 8; j++)
+    h[j] = shifted ? 3.0 + 0.01 * (double)j : 0.0;
+  cz_gram g;
+  assert_ok(cz_gram_init(&g, &a, p));
+  int colwise = shifted || weighted;
+  if (colwise) {
+    const double *cols[CZ_GRAM_PMAX];
+    /* blocks of 37 rows through the column-pointer entry point */
+    for (size_t i0 = 0; i0 < n; i0 += 37) {
+      size_t b = n - i0 < 37 ? n - i0 : 37;
+      for (size_t j = 0; j < p; j++)
+        cols[j] = A + j * n + i0;
+      cz_gram_addv(&g, cols, shifted ? h : NULL, weighted ? w + i0 : NULL,
+                   b);
+    }
+  } else {
+    /* two unequal blocks through the matrix entry point */
+    size_t b1 = n / 3;
+    cz_gram_add(&g, A, n, b1);
+    cz_gram_add(&g, A + b1, n, n - b1);
+  }
+  for (size_t i = 0; i < p * p; i++)
+    C[i] = NAN; /* beta = 0 must not read C */
+  cz_gram_get(&g, 0.0, C, p);
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i <= j; i++) {
+      long double acc = 0, mag = 0;
+      for (size_t r = 0; r < n; r++) {
+        long double v = (long double)(weighted ? w[r] : 1.0) *
+                        (A[r + i * n] - h[i]) * (A[r + j * n] - h[j]);
+        acc += v;
+        mag += fabsl(v);
+      }
+      double ref = (double)acc;
+      /* summation error bound: a few eps times sum |terms| */
+      if (!(fabs(C[i + j * p] - ref) <= 1e-14 * (double)mag))
+        fail_msg("gram p=%zu n=%zu shift=%d w=%d: C[%zu,%zu] = %.17g, "
+                 "reference %.17g",
+                 p, n, shifted, weighted, i, j, C[i + j * p], ref);
+    }
+  /* beta = 1 adds to C */
+  double c00 = C[0];
+  cz_gram_get(&g, 1.0, C, p);
+  assert_true(C[0] == 2.0 * c00);
+  cz_gram_free(&g);
+  cz_gram_free(&g); /* idempotent */
+  free(A);
+  free(w);
+  free(C);
+}
+
+static void test_gram(void **state) {
+  (void)state;
+  for (size_t p = 1; p <= CZ_GRAM_PMAX; p++) {
+    check_gram(p, 19, 0, 0);
+    check_gram(p, 300, 1, 1);
+  }
+  check_gram(22, 1, 0, 0);
+  check_gram(22, 8, 1, 0);
+  check_gram(22, 1000, 0, 1);
+  check_gram(CZ_GRAM_PMAX + 3, 50, 0, 0); /* the dsyrk fallback */
+}
+
+/* Residual pass: u, X'u, u'u and max |x~| against plain loops. */
+static void test_gram_resid(void **state) {
+  (void)state;
+  enum { N = 203, K = 5 };
+  uint64_t seed = 99;
+  double X[N * K], y[N], beta[K], h[K], u[N], xr[K] = {0}, xm[K] = {0};
+  const double *cols[K];
+  for (size_t i = 0; i < N * K; i++)
+    X[i] = lcg_unif(&seed) - 0.3;
+  for (size_t i = 0; i < N; i++)
+    y[i] = lcg_unif(&seed);
+  for (size_t j = 0; j < K; j++) {
+    beta[j] = 0.5 - 0.2 * (double)j;
+    h[j] = 0.1 * (double)j;
+    cols[j] = X + j * N;
+  }
+  double uu = 0.0;
+  for (size_t i0 = 0; i0 < N; i0 += 64) { /* blocks, like the OLS pass */
+    size_t b = N - i0 < 64 ? N - i0 : 64;
+    const double *cb[K];
+    for (size_t j = 0; j < K; j++)
+      cb[j] = cols[j] + i0;
+    uu += cz_gram_resid(cb, h, y + i0, beta, K, b, u + i0, xr, xm);
+  }
+  double ruu = 0.0;
+  for (size_t i = 0; i < N; i++) {
+    double v = y[i];
+    for (size_t j = 0; j < K; j++)
+      v -= (X[i + j * N] - h[j]) * beta[j];
+    assert_true(fabs(u[i] - v) <= 1e-14);
+    ruu += v * v;
+  }
+  assert_true(fabs(uu - ruu) <= 1e-13 * ruu);
+  for (size_t j = 0; j < K; j++) {
+    double acc = 0.0, mx = 0.0;
+    for (size_t i = 0; i < N; i++) {
+      double x = X[i + j * N] - h[j];
+      acc += x * u[i];
+      mx = fabs(x) > mx ? fabs(x) : mx;
+    }
+    assert_true(fabs(xr[j] - acc) <= 1e-13);
+    assert_true(xm[j] == mx);
+  }
+}
+
+/* cz_vcov_hc_given with the meat of the matrix form equals
+ * cz_vcov_compute (HC0, HC1 in every convention); other types and NULL
+ * arguments are refused; the OOM paths leak nothing. */
+static void tiny_meat(const tiny *t, double M[4]) {
+  memset(M, 0, 4 * sizeof *M);
+  for (int i = 0; i < 8; i++) {
+    double x[2] = {t->X[i], t->X[8 + i]}, u2 = t->u[i] * t->u[i];
+    for (int a = 0; a < 2; a++)
+      for (int b = 0; b < 2; b++)
+        M[a + 2 * b] += u2 * x[a] * x[b];
+  }
+}
+
+static int oom_given(void *arg) {
+  tiny *t = arg;
+  cz_alloc a = cz_alloc_current();
+  double M[4], V[4];
+  tiny_meat(t, M);
+  t->in.type = CAUSAL_VCOV_HC1;
+  cz_vcov_out o = {V, 0, NULL, 0};
+  int rc = cz_vcov_hc_given(&a, &t->in, M, &o);
+  if (rc == CAUSAL_OK) {
+    cz_gram g;
+    rc = cz_gram_init(&g, &a, 3);
+    cz_gram_free(&g);
+  }
+  return rc;
+}
+
+static void test_hc_given(void **state) {
+  (void)state;
+  cz_alloc a = cz_alloc_current();
+  static const int ssc[] = {CAUSAL_SSC_R, CAUSAL_SSC_STATA,
+                            CAUSAL_SSC_STATSMODELS, CAUSAL_SSC_FIXEST};
+  for (int type = CAUSAL_VCOV_HC0; type <= CAUSAL_VCOV_HC1; type++)
+    for (size_t q = 0; q < 4; q++) {
+      tiny t;
+      tiny_init(&t);
+      double V1[4], V2[4], M[4];
+      double df1, df2;
+      run(&t, type, ssc[q], V1, &df1);
+      tiny_meat(&t, M);
+      M[1] = NAN; /* only the upper triangle is read */
+      cz_vcov_out o = {V2, 0, NULL, 0};
+      t.in.X = NULL; /* not read */
+      t.in.u = NULL;
+      assert_ok(cz_vcov_hc_given(&a, &t.in, M, &o));
+      df2 = o.df;
+      for (int i = 0; i < 4; i++)
+        assert_true(fabs(V1[i] - V2[i]) <= 1e-14 * fabs(V1[i]));
+      assert_true(df1 == df2);
+      assert_string_equal(o.label, type == CAUSAL_VCOV_HC0 ? "HC0" : "HC1");
+    }
+  tiny t;
+  tiny_init(&t);
+  double M[4], V[4];
+  tiny_meat(&t, M);
+  cz_vcov_out o = {V, 0, NULL, 0};
+  t.in.type = CAUSAL_VCOV_HC2;
+  assert_status(cz_vcov_hc_given(&a, &t.in, M, &o), CAUSAL_EINVAL);
+  assert_error_mentions("not HC0/HC1");
+  t.in.type = CAUSAL_VCOV_HC1;
+  assert_status(cz_vcov_hc_given(&a, &t.in, NULL, &o), CAUSAL_EINVAL);
+  assert_status(cz_vcov_hc_given(&a, NULL, M, &o), CAUSAL_EINVAL);
+  M[2] = INFINITY;
+  assert_status(cz_vcov_hc_given(&a, &t.in, M, &o), CAUSAL_ENONFINITE);
+  tiny_init(&t);
+  cz_oom_sweep(oom_given, &t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_closed_forms),
@@ -330,6 +531,9 @@ int main(void) {
       cmocka_unit_test(test_validation),
       cmocka_unit_test(test_oom),
       cmocka_unit_test(test_gather),
+      cmocka_unit_test(test_gram),
+      cmocka_unit_test(test_gram_resid),
+      cmocka_unit_test(test_hc_given),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
