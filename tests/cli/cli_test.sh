@@ -124,7 +124,7 @@ PY
 then pass=$((pass + 1)); else echo "FAIL: ols-json values"; fail=$((fail + 1)); fi
 # A small file whose fit is known exactly: y = 1 + 2 x + (-1,1,...) noise
 printf 'y,x,g,w\n2,0,a,1\n4,1,a,2\n6,2,b,1\n8,3,b,2\n10,4,a,1\n12,5,b,2\n' >"$tmp/lin.csv"
-"$causal" ols "$tmp/lin.csv" --y y --x x --json >"$tmp/lj" 2>&1; check ols-exact $? 0
+"$causal" ols "$tmp/lin.csv" --y y --x x --json >"$tmp/lj" 2>"$tmp/lj.err"; check ols-exact $? 0
 if /usr/bin/python3 - "$tmp/lj" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))["entries"]
