@@ -1306,6 +1306,65 @@ static void test_fe_references(void **state) {
   free(ref.r);
 }
 
+/* Group encoding: integer ids with a compact range are coded by direct
+ * indexing, others (here ids spread over 1e12) by sorting. Both must give
+ * the same fit, bit for bit, for absorbed factors and clusters. */
+static void fit_ids(const int64_t *unit, const int64_t *period, size_t n,
+                    const double *y, const double *x, causal_result **out) {
+  causal_dataset *ds;
+  assert_ok(causal_dataset_new(&ds));
+  assert_ok(causal_dataset_add_f64(ds, "y", y, NULL, n, CAUSAL_BORROW));
+  assert_ok(causal_dataset_add_f64(ds, "x", x, NULL, n, CAUSAL_BORROW));
+  assert_ok(causal_dataset_add_i64(ds, "unit", unit, NULL, n, CAUSAL_BORROW));
+  assert_ok(causal_dataset_add_i64(ds, "period", period, NULL, n,
+                                   CAUSAL_BORROW));
+  causal_regress *m;
+  assert_ok(causal_regress_new(&m, CAUSAL_REGRESS_OLS));
+  assert_ok(causal_regress_set_outcome(m, "y"));
+  assert_ok(causal_regress_add_term(m, "x"));
+  assert_ok(causal_regress_add_absorb(m, "unit"));
+  assert_ok(causal_regress_add_absorb(m, "period"));
+  assert_ok(causal_regress_add_cluster(m, "unit"));
+  assert_ok(causal_regress_fit(out, m, ds));
+  causal_regress_free(m);
+  causal_dataset_free(ds);
+}
+
+static void test_group_encoding_paths(void **state) {
+  (void)state;
+  enum { N = 600 };
+  static int64_t u1[N], p1[N], u2[N], p2[N];
+  static double y[N], x[N];
+  uint64_t s = 99;
+  for (size_t i = 0; i < N; i++) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t u = (int64_t)((s >> 33) % 40), p = (int64_t)((s >> 20) % 12);
+    u1[i] = u - 7; /* dense, with negative ids */
+    p1[i] = 2000 + p;
+    u2[i] = u * 1000000000000LL - 5; /* sparse: sorted */
+    p2[i] = p * 77777777777LL;
+    x[i] = (double)((s >> 11) % 1000) / 100.0;
+    y[i] = 0.5 * x[i] + (double)u * 0.1 - (double)p * 0.2 +
+           (double)((s >> 40) % 97) / 97.0;
+  }
+  causal_result *a, *b;
+  fit_ids(u1, p1, N, y, x, &a);
+  fit_ids(u2, p2, N, y, x, &b);
+  const double *ca, *cb;
+  size_t na, ka, nb, kb;
+  assert_ok(causal_result_get_matrix(a, "coef", &ca, &na, &ka));
+  assert_ok(causal_result_get_matrix(b, "coef", &cb, &nb, &kb));
+  assert_int_equal(na * ka, nb * kb);
+  for (size_t j = 0; j < na * ka; j++)
+    assert_true(ca[j] == cb[j]);
+  double ga, gb;
+  assert_ok(causal_result_get_scalar(a, "n_clusters", &ga));
+  assert_ok(causal_result_get_scalar(b, "n_clusters", &gb));
+  assert_true(ga == 40 && gb == 40);
+  causal_result_free(a);
+  causal_result_free(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_frame_basic),
@@ -1322,6 +1381,7 @@ int main(void) {
       cmocka_unit_test(test_fast_path),
       cmocka_unit_test(test_fast_oom),
       cmocka_unit_test(test_fe_references),
+      cmocka_unit_test(test_group_encoding_paths),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
