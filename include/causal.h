@@ -11,5 +11,6 @@
 #include "causal/csv.h"
 #include "causal/describe.h"
 #include "causal/regress.h"
+#include "causal/power.h"
 
 #endif /* CAUSAL_H */
