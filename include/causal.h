@@ -12,5 +12,7 @@
 #include "causal/describe.h"
 #include "causal/regress.h"
 #include "causal/power.h"
+#include "causal/sequential.h"
+#include "causal/bayes_ab.h"
 
 #endif /* CAUSAL_H */

@@ -11,6 +11,7 @@ const char *cz_serial_kind_name(unsigned kind) {
   switch (kind) {
   case CZ_KIND_MOMENTS: return "moments";
   case CZ_KIND_REGRESS_ACC: return "regression accumulator";
+  case CZ_KIND_GS_MONITOR: return "gs monitor";
   default: return "unknown";
   }
 }
