@@ -38,6 +38,8 @@ from .csv import (CsvOptions, CsvReader, read_csv, read_csv_string,  # noqa
 from .rng import Rng  # noqa: F401
 from .moments import Moments  # noqa: F401
 from . import dist  # noqa: F401
+from .abdesign import (power, gs_design, GroupSequential, msprt,  # noqa
+                       bayes_beta, bayes_normal, bayes_gamma, decide)
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
 
