@@ -91,8 +91,8 @@ static double prob_sum(double a1, double b1, double a2, double b2) {
   double s = 0, lb = cz_lbeta(a1, b1);
   long n = (long)a2;
   for (long i = 0; i < n; i++)
-    s += exp(cz_lbeta(a1 + i, b1 + b2) - log(b2 + i) - cz_lbeta(1 + i, b2) -
-             lb);
+    s +=
+        exp(cz_lbeta(a1 + i, b1 + b2) - log(b2 + i) - cz_lbeta(1 + i, b2) - lb);
   return s;
 }
 
@@ -103,20 +103,23 @@ int causal_bayes_prob_beta(double a1, double b1, double a2, double b2,
   double v[4] = {a1, b1, a2, b2};
   for (int i = 0; i < 4; i++)
     if (!isfinite(v[i]) || !(v[i] > 0))
-      return cz_fail(CAUSAL_ERANGE, "causal_bayes_prob_beta: shape %d = %g "
-                                    "must be finite and > 0",
+      return cz_fail(CAUSAL_ERANGE,
+                     "causal_bayes_prob_beta: shape %d = %g "
+                     "must be finite and > 0",
                      i + 1, v[i]);
   if (method == 1) {
     if (a2 != floor(a2) || a2 > 1e6)
-      return cz_fail(CAUSAL_EINVAL, "causal_bayes_prob_beta: the sum formula "
-                                    "needs an integer a2 <= 1e6 (a2 = %g)",
+      return cz_fail(CAUSAL_EINVAL,
+                     "causal_bayes_prob_beta: the sum formula "
+                     "needs an integer a2 <= 1e6 (a2 = %g)",
                      a2);
     *prob = prob_sum(a1, b1, a2, b2);
   } else if (method == 0) {
     *prob = prob_quad(a1, b1, a2, b2);
   } else {
-    return cz_fail(CAUSAL_EINVAL, "causal_bayes_prob_beta: method %d (0 "
-                                  "quadrature, 1 sum)",
+    return cz_fail(CAUSAL_EINVAL,
+                   "causal_bayes_prob_beta: method %d (0 "
+                   "quadrature, 1 sum)",
                    method);
   }
   cz_clear_error();
@@ -144,8 +147,8 @@ static double quantile(cdf_fn f, const void *ctx, double p, double lo,
     hi = hi > 0 ? 2 * hi : 1;
     fhi = q_f(hi, &q);
   }
-  if (cz_brent(q_f, &q, lo, hi, flo, fhi, 1e-12 * (fabs(lo) + fabs(hi)),
-               300, &r) < 0)
+  if (cz_brent(q_f, &q, lo, hi, flo, fhi, 1e-12 * (fabs(lo) + fabs(hi)), 300,
+               &r) < 0)
     return NAN;
   return r;
 }
@@ -173,13 +176,13 @@ static int emit(causal_result **out, const char *kind, const summary *s) {
   struct {
     const char *n;
     double v;
-  } e[] = {{"prob_b_beats_a", s->p},   {"expected_loss_a", s->loss_a},
+  } e[] = {{"prob_b_beats_a", s->p},       {"expected_loss_a", s->loss_a},
            {"expected_loss_b", s->loss_b}, {"diff_mean", s->dmean},
-           {"diff_conf_low", s->dlo},  {"diff_conf_high", s->dhi},
-           {"lift_median", s->lmed},   {"lift_conf_low", s->llo},
-           {"lift_conf_high", s->lhi}, {"post_a_1", s->pa1},
-           {"post_a_2", s->pa2},       {"post_b_1", s->pb1},
-           {"post_b_2", s->pb2},       {"cred_level", s->level}};
+           {"diff_conf_low", s->dlo},      {"diff_conf_high", s->dhi},
+           {"lift_median", s->lmed},       {"lift_conf_low", s->llo},
+           {"lift_conf_high", s->lhi},     {"post_a_1", s->pa1},
+           {"post_a_2", s->pa2},           {"post_b_1", s->pb1},
+           {"post_b_2", s->pb2},           {"cred_level", s->level}};
   int rc = CAUSAL_OK;
   for (size_t i = 0; i < sizeof e / sizeof e[0] && rc == CAUSAL_OK; i++)
     rc = causal_result_set_scalar(r, e[i].n, e[i].v);
@@ -197,8 +200,8 @@ static int emit(causal_result **out, const char *kind, const summary *s) {
 
 static int check_level(const char *who, double level) {
   if (!(level > 0 && level < 1))
-    return cz_fail(CAUSAL_ERANGE, "%s: cred_level = %g is outside (0, 1)",
-                   who, level);
+    return cz_fail(CAUSAL_ERANGE, "%s: cred_level = %g is outside (0, 1)", who,
+                   level);
   return CAUSAL_OK;
 }
 
@@ -220,17 +223,20 @@ int causal_bayes_beta(causal_result **out, double s_a, double n_a, double s_b,
       return cz_fail(CAUSAL_ERANGE, BB ": %s = %g is negative", nm[i], in[i]);
   }
   if (s_a > n_a)
-    return cz_fail(CAUSAL_ERANGE, BB ": s_a = %g successes exceed n_a = %g "
-                                     "trials",
+    return cz_fail(CAUSAL_ERANGE,
+                   BB ": s_a = %g successes exceed n_a = %g "
+                      "trials",
                    s_a, n_a);
   if (s_b > n_b)
-    return cz_fail(CAUSAL_ERANGE, BB ": s_b = %g successes exceed n_b = %g "
-                                     "trials",
+    return cz_fail(CAUSAL_ERANGE,
+                   BB ": s_b = %g successes exceed n_b = %g "
+                      "trials",
                    s_b, n_b);
   if (!isfinite(prior_a) || !isfinite(prior_b) || !(prior_a > 0) ||
       !(prior_b > 0))
-    return cz_fail(CAUSAL_ERANGE, BB ": prior shapes (%g, %g) must be finite "
-                                     "and > 0",
+    return cz_fail(CAUSAL_ERANGE,
+                   BB ": prior shapes (%g, %g) must be finite "
+                      "and > 0",
                    prior_a, prior_b);
   CZ_CHECK(check_level(BB, cred_level));
   double a1 = prior_a + s_a, b1 = prior_b + n_a - s_a;
@@ -246,8 +252,8 @@ int causal_bayes_beta(causal_result **out, double s_a, double n_a, double s_b,
   double pb_ = 1 - prob_quad(a1, b1, a2 + 1, b2); /* P(A > B') */
   s.loss_b = ma * pa_ - mb * pb_;
   /* E[max(B - A, 0)] = m_B P(B' > A) - m_A P(B > A') */
-  s.loss_a = mb * prob_quad(a1, b1, a2 + 1, b2) -
-             ma * prob_quad(a1 + 1, b1, a2, b2);
+  s.loss_a =
+      mb * prob_quad(a1, b1, a2 + 1, b2) - ma * prob_quad(a1 + 1, b1, a2, b2);
   if (s.loss_a < 0)
     s.loss_a = 0;
   if (s.loss_b < 0)
@@ -294,8 +300,9 @@ static int posterior_normal(const char *arm, double mean, double sd, double n,
     return cz_fail(CAUSAL_ERANGE, NM ": arm %s has n = %g (must be > 0)", arm,
                    n);
   if (!(sd > 0))
-    return cz_fail(CAUSAL_ERANGE, NM ": arm %s has sd = %g (zero variance "
-                                     "or negative)",
+    return cz_fail(CAUSAL_ERANGE,
+                   NM ": arm %s has sd = %g (zero variance "
+                      "or negative)",
                    arm, sd);
   double prec = n / (sd * sd), num = prec * mean;
   if (isfinite(psd)) {
@@ -309,22 +316,22 @@ static int posterior_normal(const char *arm, double mean, double sd, double n,
 
 int causal_bayes_normal(causal_result **out, double mean_a, double sd_a,
                         double n_a, double mean_b, double sd_b, double n_b,
-                        double prior_mean, double prior_sd,
-                        double cred_level) {
+                        double prior_mean, double prior_sd, double cred_level) {
   CZ_REQUIRE_NONNULL(out);
   *out = NULL;
   if (isnan(prior_sd) || !(prior_sd > 0))
-    return cz_fail(CAUSAL_ERANGE, NM ": prior_sd = %g must be > 0 (Inf for a "
-                                     "flat prior)",
+    return cz_fail(CAUSAL_ERANGE,
+                   NM ": prior_sd = %g must be > 0 (Inf for a "
+                      "flat prior)",
                    prior_sd);
   if (isfinite(prior_sd) && !isfinite(prior_mean))
     return cz_fail(CAUSAL_ENONFINITE, NM ": prior_mean is not finite");
   CZ_CHECK(check_level(NM, cred_level));
   nn c;
-  CZ_CHECK(posterior_normal("A", mean_a, sd_a, n_a, prior_mean, prior_sd,
-                            &c.ma, &c.va));
-  CZ_CHECK(posterior_normal("B", mean_b, sd_b, n_b, prior_mean, prior_sd,
-                            &c.mb, &c.vb));
+  CZ_CHECK(posterior_normal("A", mean_a, sd_a, n_a, prior_mean, prior_sd, &c.ma,
+                            &c.va));
+  CZ_CHECK(posterior_normal("B", mean_b, sd_b, n_b, prior_mean, prior_sd, &c.mb,
+                            &c.vb));
   summary s;
   memset(&s, 0, sizeof s);
   double mu = c.mb - c.ma, sg = sqrt(c.va + c.vb), z = mu / sg;
@@ -397,9 +404,9 @@ static double gg_diff_cdf(double d, const void *v) {
   return r < 0 ? 0 : (r > 1 ? 1 : r);
 }
 
-int causal_bayes_gamma(causal_result **out, double y_a, double e_a,
-                       double y_b, double e_b, double prior_shape,
-                       double prior_rate, double cred_level) {
+int causal_bayes_gamma(causal_result **out, double y_a, double e_a, double y_b,
+                       double e_b, double prior_shape, double prior_rate,
+                       double cred_level) {
   CZ_REQUIRE_NONNULL(out);
   *out = NULL;
   const double in[4] = {y_a, e_a, y_b, e_b};
@@ -412,8 +419,9 @@ int causal_bayes_gamma(causal_result **out, double y_a, double e_a,
   }
   if (!(prior_shape > 0) || !(prior_rate >= 0) || !isfinite(prior_shape) ||
       !isfinite(prior_rate))
-    return cz_fail(CAUSAL_ERANGE, GP ": prior shape %g must be > 0 and rate "
-                                     "%g >= 0",
+    return cz_fail(CAUSAL_ERANGE,
+                   GP ": prior shape %g must be > 0 and rate "
+                      "%g >= 0",
                    prior_shape, prior_rate);
   if (!(prior_rate + e_a > 0) || !(prior_rate + e_b > 0))
     return cz_fail(CAUSAL_ERANGE, GP ": an arm has zero exposure and the "
@@ -487,17 +495,20 @@ static int dec_body(causal_result *r, size_t m, const char *const *names,
     if (hi < -margin[i]) {
       stop = 1;
       all_ok = 0;
-      cz_buf_printf(why, "%sguardrail '%s' is significantly worse than its "
-                         "non-inferiority margin %g (upper bound %.4g)",
+      cz_buf_printf(why,
+                    "%sguardrail '%s' is significantly worse than its "
+                    "non-inferiority margin %g (upper bound %.4g)",
                     why->len ? "; " : "", nmi, margin[i], hi);
     } else if (lo > -margin[i]) {
-      cz_buf_printf(why, "%sguardrail '%s' is non-inferior (lower bound "
-                         "%.4g > -%g, p = %.3g)",
+      cz_buf_printf(why,
+                    "%sguardrail '%s' is non-inferior (lower bound "
+                    "%.4g > -%g, p = %.3g)",
                     why->len ? "; " : "", nmi, lo, margin[i], ni[i]);
     } else {
       all_ok = 0;
-      cz_buf_printf(why, "%sguardrail '%s' is inconclusive (interval "
-                         "[%.4g, %.4g] straddles -%g)",
+      cz_buf_printf(why,
+                    "%sguardrail '%s' is inconclusive (interval "
+                    "[%.4g, %.4g] straddles -%g)",
                     why->len ? "; " : "", nmi, lo, hi, margin[i]);
     }
   }
@@ -509,17 +520,20 @@ static int dec_body(causal_result *r, size_t m, const char *const *names,
     cz_buf_printf(why, "%sno goal metric: the OEC is undefined",
                   why->len ? "; " : "");
   } else if (olo > 0) {
-    cz_buf_printf(why, "%sOEC %.4g is significantly positive (lower bound "
-                       "%.4g, p = %.3g)",
+    cz_buf_printf(why,
+                  "%sOEC %.4g is significantly positive (lower bound "
+                  "%.4g, p = %.3g)",
                   why->len ? "; " : "", oec, olo, op);
   } else if (ohi < 0) {
     stop = 1;
-    cz_buf_printf(why, "%sOEC %.4g is significantly negative (upper bound "
-                       "%.4g)",
+    cz_buf_printf(why,
+                  "%sOEC %.4g is significantly negative (upper bound "
+                  "%.4g)",
                   why->len ? "; " : "", oec, ohi);
   } else {
-    cz_buf_printf(why, "%sOEC %.4g is not significant (interval [%.4g, "
-                       "%.4g])",
+    cz_buf_printf(why,
+                  "%sOEC %.4g is not significant (interval [%.4g, "
+                  "%.4g])",
                   why->len ? "; " : "", oec, olo, ohi);
   }
   if (stop)
@@ -537,8 +551,7 @@ static int dec_body(causal_result *r, size_t m, const char *const *names,
   CZ_CHECK(causal_result_set_scalar(r, "oec_conf_low", olo));
   CZ_CHECK(causal_result_set_scalar(r, "oec_conf_high", ohi));
   CZ_CHECK(causal_result_set_scalar(r, "oec_p_value", op));
-  CZ_CHECK(causal_result_set_vector(r, "noninferiority_p_value", ni, m,
-                                    names));
+  CZ_CHECK(causal_result_set_vector(r, "noninferiority_p_value", ni, m, names));
   CZ_CHECK(causal_result_set_vector(r, "guardrail_conf_low", glow, m, names));
   return CAUSAL_OK;
 }
@@ -567,30 +580,36 @@ int causal_decision_evaluate(causal_result **out, size_t m,
     if (nm == NULL || nm[0] == 0)
       return cz_fail(CAUSAL_EINVAL, DEC ": names[%zu] is NULL or empty", i);
     if (!isfinite(estimate[i]) || !isfinite(std_error[i]))
-      return cz_fail(CAUSAL_ENONFINITE, DEC ": metric '%s' has a non-finite "
-                                           "estimate or std_error",
+      return cz_fail(CAUSAL_ENONFINITE,
+                     DEC ": metric '%s' has a non-finite "
+                         "estimate or std_error",
                      nm);
     if (!(std_error[i] > 0))
-      return cz_fail(CAUSAL_ERANGE, DEC ": metric '%s' has std_error %g (must "
-                                       "be > 0)",
+      return cz_fail(CAUSAL_ERANGE,
+                     DEC ": metric '%s' has std_error %g (must "
+                         "be > 0)",
                      nm, std_error[i]);
     if (role[i] != CAUSAL_METRIC_GOAL && role[i] != CAUSAL_METRIC_GUARDRAIL)
-      return cz_fail(CAUSAL_EINVAL, DEC ": metric '%s' has role %d (1 goal, "
-                                       "2 guardrail)",
+      return cz_fail(CAUSAL_EINVAL,
+                     DEC ": metric '%s' has role %d (1 goal, "
+                         "2 guardrail)",
                      nm, role[i]);
     if (direction[i] != 1 && direction[i] != -1)
-      return cz_fail(CAUSAL_EINVAL, DEC ": metric '%s' has direction %d (+1 "
-                                       "or -1)",
+      return cz_fail(CAUSAL_EINVAL,
+                     DEC ": metric '%s' has direction %d (+1 "
+                         "or -1)",
                      nm, direction[i]);
     if (role[i] == CAUSAL_METRIC_GOAL &&
         (!isfinite(weight[i]) || weight[i] < 0))
-      return cz_fail(CAUSAL_ERANGE, DEC ": goal '%s' has weight %g (must be "
-                                       ">= 0)",
+      return cz_fail(CAUSAL_ERANGE,
+                     DEC ": goal '%s' has weight %g (must be "
+                         ">= 0)",
                      nm, weight[i]);
     if (role[i] == CAUSAL_METRIC_GUARDRAIL &&
         (!isfinite(margin[i]) || margin[i] < 0))
-      return cz_fail(CAUSAL_ERANGE, DEC ": guardrail '%s' has margin %g "
-                                       "(must be >= 0)",
+      return cz_fail(CAUSAL_ERANGE,
+                     DEC ": guardrail '%s' has margin %g "
+                         "(must be >= 0)",
                      nm, margin[i]);
   }
   cz_alloc al = cz_alloc_current();

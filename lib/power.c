@@ -172,13 +172,27 @@ int causal_power_set_int(causal_power *p, int key, int64_t value) {
                    d->name, (long long)value, d->min, d->max);
   int v = (int)value;
   switch (key) {
-  case CAUSAL_POWER_SOLVE: p->solve = v; break;
-  case CAUSAL_POWER_SIDES: p->sides = v; break;
-  case CAUSAL_POWER_STRICT: p->strict = v; break;
-  case CAUSAL_POWER_RELATIVE: p->relative = v; break;
-  case CAUSAL_POWER_ARMS: p->arms = v; break;
-  case CAUSAL_POWER_MULTIPLICITY: p->mult = v; break;
-  default: p->sample = v; break;
+  case CAUSAL_POWER_SOLVE:
+    p->solve = v;
+    break;
+  case CAUSAL_POWER_SIDES:
+    p->sides = v;
+    break;
+  case CAUSAL_POWER_STRICT:
+    p->strict = v;
+    break;
+  case CAUSAL_POWER_RELATIVE:
+    p->relative = v;
+    break;
+  case CAUSAL_POWER_ARMS:
+    p->arms = v;
+    break;
+  case CAUSAL_POWER_MULTIPLICITY:
+    p->mult = v;
+    break;
+  default:
+    p->sample = v;
+    break;
   }
   cz_clear_error();
   return CAUSAL_OK;
@@ -189,8 +203,7 @@ int causal_power_set_double(causal_power *p, int key, double value) {
   const optdef *d = find_opt(key);
   if (d == NULL || key < 100)
     return cz_fail(CAUSAL_EINVAL,
-                   "causal_power_set_double: %d is not a real option key",
-                   key);
+                   "causal_power_set_double: %d is not a real option key", key);
   if (isnan(value)) {
     /* NaN unsets an optional quantity (N, POWER, EFFECT, ...) */
     if (key == CAUSAL_POWER_ALPHA || key == CAUSAL_POWER_ALLOC_RATIO ||
@@ -198,27 +211,53 @@ int causal_power_set_double(causal_power *p, int key, double value) {
       return cz_fail(CAUSAL_ENONFINITE, "causal_power_set_double: %s is NaN",
                      d->name);
   } else if (!isfinite(value)) {
-    return cz_fail(CAUSAL_ENONFINITE,
-                   "causal_power_set_double: %s is infinite", d->name);
+    return cz_fail(CAUSAL_ENONFINITE, "causal_power_set_double: %s is infinite",
+                   d->name);
   } else if (value < d->min || value > d->max) {
     return cz_fail(CAUSAL_ERANGE,
                    "causal_power_set_double: %s = %g is outside [%g, %g]",
                    d->name, value, d->min, d->max);
   }
   switch (key) {
-  case CAUSAL_POWER_ALPHA: p->alpha = value; break;
-  case CAUSAL_POWER_POWER: p->power = value; break;
-  case CAUSAL_POWER_N: p->n = value; break;
-  case CAUSAL_POWER_EFFECT: p->effect = value; break;
-  case CAUSAL_POWER_BASELINE: p->baseline = value; break;
-  case CAUSAL_POWER_SD: p->sd = value; break;
-  case CAUSAL_POWER_ALLOC_RATIO: p->ratio = value; break;
-  case CAUSAL_POWER_RHO: p->rho = value; break;
-  case CAUSAL_POWER_NUM_MEAN: p->num_mean = value; break;
-  case CAUSAL_POWER_DEN_MEAN: p->den_mean = value; break;
-  case CAUSAL_POWER_NUM_VAR: p->num_var = value; break;
-  case CAUSAL_POWER_DEN_VAR: p->den_var = value; break;
-  default: p->cov = value; break;
+  case CAUSAL_POWER_ALPHA:
+    p->alpha = value;
+    break;
+  case CAUSAL_POWER_POWER:
+    p->power = value;
+    break;
+  case CAUSAL_POWER_N:
+    p->n = value;
+    break;
+  case CAUSAL_POWER_EFFECT:
+    p->effect = value;
+    break;
+  case CAUSAL_POWER_BASELINE:
+    p->baseline = value;
+    break;
+  case CAUSAL_POWER_SD:
+    p->sd = value;
+    break;
+  case CAUSAL_POWER_ALLOC_RATIO:
+    p->ratio = value;
+    break;
+  case CAUSAL_POWER_RHO:
+    p->rho = value;
+    break;
+  case CAUSAL_POWER_NUM_MEAN:
+    p->num_mean = value;
+    break;
+  case CAUSAL_POWER_DEN_MEAN:
+    p->den_mean = value;
+    break;
+  case CAUSAL_POWER_NUM_VAR:
+    p->num_var = value;
+    break;
+  case CAUSAL_POWER_DEN_VAR:
+    p->den_var = value;
+    break;
+  default:
+    p->cov = value;
+    break;
   }
   cz_clear_error();
   return CAUSAL_OK;
@@ -229,11 +268,11 @@ int causal_power_set_double(causal_power *p, int key, double value) {
 typedef struct ctx {
   const causal_power *p;
   int is_prop, is_t, two_sample;
-  double sd;       /* per-unit sd after CUPED / delta method */
-  double alpha_c;  /* per-comparison alpha */
-  double zcrit;    /* normal critical value (NaN for t methods) */
-  double target;   /* target power when solving */
-  double fixed;    /* the fixed n or effect when solving the other */
+  double sd;      /* per-unit sd after CUPED / delta method */
+  double alpha_c; /* per-comparison alpha */
+  double zcrit;   /* normal critical value (NaN for t methods) */
+  double target;  /* target power when solving */
+  double fixed;   /* the fixed n or effect when solving the other */
 } ctx;
 
 static int prop_method(int m) {
@@ -349,14 +388,20 @@ static int dunnett_crit(double alpha, int m, double rho, int sides,
 
 static const char *method_name(int m) {
   switch (m) {
-  case CAUSAL_POWER_PROP_POOLED: return "proportions, pooled null variance";
-  case CAUSAL_POWER_PROP_UNPOOLED: return "proportions, unpooled variance";
-  case CAUSAL_POWER_PROP_ARCSINE: return "proportions, arcsine (Cohen's h)";
+  case CAUSAL_POWER_PROP_POOLED:
+    return "proportions, pooled null variance";
+  case CAUSAL_POWER_PROP_UNPOOLED:
+    return "proportions, unpooled variance";
+  case CAUSAL_POWER_PROP_ARCSINE:
+    return "proportions, arcsine (Cohen's h)";
   case CAUSAL_POWER_PROP_BASELINE:
     return "proportions, baseline null variance";
-  case CAUSAL_POWER_MEAN_T: return "means, noncentral t";
-  case CAUSAL_POWER_MEAN_Z: return "means, normal approximation";
-  default: return "ratio metric, delta method";
+  case CAUSAL_POWER_MEAN_T:
+    return "means, noncentral t";
+  case CAUSAL_POWER_MEAN_Z:
+    return "means, normal approximation";
+  default:
+    return "ratio metric, delta method";
   }
 }
 
@@ -381,9 +426,8 @@ static int check_inputs(const causal_power *p, ctx *c) {
     if (p->effect == 0)
       return cz_fail(CAUSAL_ERANGE, FN ": EFFECT is 0");
   }
-  if (p->solve != CAUSAL_POWER_SOLVE_POWER && !(p->power > p->alpha / 2 ||
-                                                (p->sides == 1 &&
-                                                 p->power > p->alpha)))
+  if (p->solve != CAUSAL_POWER_SOLVE_POWER &&
+      !(p->power > p->alpha / 2 || (p->sides == 1 && p->power > p->alpha)))
     return cz_fail(CAUSAL_ERANGE,
                    FN ": POWER = %g does not exceed the significance level",
                    p->power);
@@ -448,8 +492,8 @@ static int check_inputs(const causal_power *p, ctx *c) {
 static double abs_effect(const causal_power *p, double e) {
   if (!p->relative)
     return e;
-  double base = p->method == CAUSAL_POWER_RATIO ? p->num_mean / p->den_mean
-                                                : p->baseline;
+  double base =
+      p->method == CAUSAL_POWER_RATIO ? p->num_mean / p->den_mean : p->baseline;
   return e * base;
 }
 
@@ -474,8 +518,9 @@ static int solve_n(ctx *c, double e, double *n) {
     fhi = f_of_n(hi, c);
   }
   if (!(fhi >= 0))
-    return cz_fail(CAUSAL_ENOCONV, FN ": power %g not reached for n up to "
-                                     "%g (effect too small?)",
+    return cz_fail(CAUSAL_ENOCONV,
+                   FN ": power %g not reached for n up to "
+                      "%g (effect too small?)",
                    p->power, hi);
   int rc = cz_brent(f_of_n, c, lo, hi, flo, fhi, 1e-13 * hi, 400, n);
   if (rc != 0)
@@ -521,12 +566,11 @@ static int solve_effect(ctx *c, double *e) {
   return CAUSAL_OK;
 }
 
-static int emit(causal_result *r, const ctx *c, double n, double e,
-                double pw) {
+static int emit(causal_result *r, const ctx *c, double n, double e, double pw) {
   const causal_power *p = c->p;
   double n2 = c->two_sample ? p->ratio * n : 0;
-  double base = p->method == CAUSAL_POWER_RATIO ? p->num_mean / p->den_mean
-                                                : p->baseline;
+  double base =
+      p->method == CAUSAL_POWER_RATIO ? p->num_mean / p->den_mean : p->baseline;
   double es;
   if (p->method == CAUSAL_POWER_PROP_ARCSINE)
     es = 2 * asin(sqrt(p->baseline + e)) - 2 * asin(sqrt(p->baseline));
@@ -536,10 +580,10 @@ static int emit(causal_result *r, const ctx *c, double n, double e,
     es = e / c->sd;
   static const char *solved[] = {"", "n", "power", "effect"};
   const char *alt = p->sides == 1 ? "one.sided" : "two.sided";
-  const char *mult = p->arms <= 2 ? "none"
+  const char *mult = p->arms <= 2                              ? "none"
                      : p->mult == CAUSAL_POWER_MULT_BONFERRONI ? "bonferroni"
                      : p->mult == CAUSAL_POWER_MULT_DUNNETT    ? "dunnett"
-                                                                : "none";
+                                                               : "none";
   double df = NAN;
   if (c->is_t)
     df = c->two_sample ? n + n2 - 2 : n - 1;
@@ -556,8 +600,8 @@ static int emit(causal_result *r, const ctx *c, double n, double e,
   CZ_CHECK(causal_result_set_scalar(r, "n_ceiling", ceil(n - 1e-9 * n)));
   CZ_CHECK(causal_result_set_scalar(r, "power", pw));
   CZ_CHECK(causal_result_set_scalar(r, "effect", e));
-  CZ_CHECK(causal_result_set_scalar(
-      r, "effect_relative", isnan(base) || base == 0 ? NAN : e / base));
+  CZ_CHECK(causal_result_set_scalar(r, "effect_relative",
+                                    isnan(base) || base == 0 ? NAN : e / base));
   CZ_CHECK(causal_result_set_scalar(r, "effect_size", es));
   CZ_CHECK(causal_result_set_scalar(r, "alpha", p->alpha));
   CZ_CHECK(causal_result_set_scalar(r, "alpha_per_comparison", c->alpha_c));
@@ -596,8 +640,9 @@ int causal_power_solve(causal_result **out, const causal_power *p) {
   }
   pw = power_at(&c, n, e);
   if (isnan(pw))
-    return cz_fail(CAUSAL_ERANGE, FN ": power is undefined at n = %g (t "
-                                     "methods need df > 0)",
+    return cz_fail(CAUSAL_ERANGE,
+                   FN ": power is undefined at n = %g (t "
+                      "methods need df > 0)",
                    n);
   causal_result *r;
   CZ_CHECK(causal_result_new(&r, "power"));

@@ -74,8 +74,8 @@ static double side_spend(const causal_gs *g, double t) {
 /* ---- recursive integration -------------------------------------------- */
 
 typedef struct grid {
-  int m;          /* 0: first look (no previous grid) */
-  double t;       /* information fraction of this grid */
+  int m;    /* 0: first look (no previous grid) */
+  double t; /* information fraction of this grid */
   double z[GS_MAXGRID], w[GS_MAXGRID], h[GS_MAXGRID];
 } grid;
 
@@ -122,8 +122,7 @@ static void build_points(grid *g, double mu, double a, double b) {
 }
 
 /* P(first exit above b at look t) given the previous grid (or none). */
-static double cross_upper(const grid *prev, double t, double theta,
-                          double b) {
+static double cross_upper(const grid *prev, double t, double theta, double b) {
   if (isinf(b))
     return b > 0 ? 0 : 1;
   if (prev == NULL)
@@ -136,8 +135,7 @@ static double cross_upper(const grid *prev, double t, double theta,
   return s;
 }
 
-static double cross_lower(const grid *prev, double t, double theta,
-                          double a) {
+static double cross_lower(const grid *prev, double t, double theta, double a) {
   if (isinf(a))
     return a < 0 ? 0 : 1;
   if (prev == NULL)
@@ -195,25 +193,27 @@ static int solve_upper(const grid *prev, double t, double target, double *b) {
   double lo = -GS_ZMAX, hi = GS_ZMAX;
   double flo = fu(lo, &c), fhi = fu(hi, &c);
   if (!(flo > 0))
-    return cz_fail(CAUSAL_ERANGE, "sequential: alpha increment %g at "
-                                  "information %g exceeds the probability "
-                                  "of continuing",
+    return cz_fail(CAUSAL_ERANGE,
+                   "sequential: alpha increment %g at "
+                   "information %g exceeds the probability "
+                   "of continuing",
                    target, t);
   if (fhi >= 0) {
     *b = hi;
     return CAUSAL_OK;
   }
   if (cz_brent(fu, &c, lo, hi, flo, fhi, 1e-13, 300, b) != 0)
-    return cz_fail(CAUSAL_ENOCONV, "sequential: boundary search at "
-                                   "information %g did not converge",
+    return cz_fail(CAUSAL_ENOCONV,
+                   "sequential: boundary search at "
+                   "information %g did not converge",
                    t);
   return CAUSAL_OK;
 }
 
 /* Lower (futility) bound spending `target` under theta, unconstrained
  * (may exceed the upper bound; the caller clamps). */
-static int solve_lower(const grid *prev, double t, double theta,
-                       double target, double *a) {
+static int solve_lower(const grid *prev, double t, double theta, double target,
+                       double *a) {
   if (!(target > 1e-300)) {
     *a = -INFINITY;
     return CAUSAL_OK;
@@ -230,8 +230,9 @@ static int solve_lower(const grid *prev, double t, double theta,
     return CAUSAL_OK;
   }
   if (cz_brent(fl, &c, lo, hi, flo, fhi, 1e-13, 300, a) != 0)
-    return cz_fail(CAUSAL_ENOCONV, "sequential: futility search at "
-                                   "information %g did not converge",
+    return cz_fail(CAUSAL_ENOCONV,
+                   "sequential: futility search at "
+                   "information %g did not converge",
                    t);
   return CAUSAL_OK;
 }
@@ -260,8 +261,7 @@ static int efficacy_bounds(const causal_gs *gs, work *w, const double *t,
 
 /* Crossing probabilities under theta with fixed bounds [a, b]. */
 static void crossing(work *w, const double *t, size_t k, double theta,
-                     const double *a, const double *b, double *pu,
-                     double *pl) {
+                     const double *a, const double *b, double *pu, double *pl) {
   const grid *prev = NULL;
   for (size_t i = 0; i < k; i++) {
     pu[i] = cross_upper(prev, t[i], theta, b[i]);
@@ -275,13 +275,13 @@ static void crossing(work *w, const double *t, size_t k, double theta,
 /* Futility bounds under theta (one-sided, bounds b known); returns
  * a_K - b_K with a_K unclamped. */
 static int futility_bounds(const causal_gs *gs, work *w, const double *t,
-                           size_t k, double theta, const double *b,
-                           double *a, double *gap) {
+                           size_t k, double theta, const double *b, double *a,
+                           double *gap) {
   const grid *prev = NULL;
   double spent = 0;
   for (size_t i = 0; i < k; i++) {
-    double cum = causal_gs_spend(gs->fut_spending, gs->fut_param, gs->beta,
-                                 t[i]);
+    double cum =
+        causal_gs_spend(gs->fut_spending, gs->fut_param, gs->beta, t[i]);
     CZ_CHECK(solve_lower(prev, t[i], theta, cum - spent, &a[i]));
     spent = cum;
     if (i + 1 == k)
@@ -336,12 +336,13 @@ static int check_family(const char *who, const char *what, int fam,
     return cz_fail(CAUSAL_EINVAL, "%s: unknown %s spending family %d", who,
                    what, fam);
   if (!isfinite(param))
-    return cz_fail(CAUSAL_ENONFINITE, "%s: %s spending parameter is not "
-                                      "finite",
+    return cz_fail(CAUSAL_ENONFINITE,
+                   "%s: %s spending parameter is not "
+                   "finite",
                    who, what);
   if (fam == CAUSAL_GS_POWER && !(param > 0))
-    return cz_fail(CAUSAL_ERANGE, "%s: power-family rho = %g must be > 0",
-                   who, param);
+    return cz_fail(CAUSAL_ERANGE, "%s: power-family rho = %g must be > 0", who,
+                   param);
   if (fam == CAUSAL_GS_HSD && fabs(param) > 40)
     return cz_fail(CAUSAL_ERANGE, "%s: HSD gamma = %g is outside [-40, 40]",
                    who, param);
@@ -353,12 +354,14 @@ int causal_gs_new(causal_gs **out, int sides, double alpha, int spending,
   CZ_REQUIRE_NONNULL(out);
   *out = NULL;
   if (sides != 1 && sides != 2)
-    return cz_fail(CAUSAL_EINVAL, "causal_gs_new: sides = %d (must be 1 or "
-                                  "2)",
+    return cz_fail(CAUSAL_EINVAL,
+                   "causal_gs_new: sides = %d (must be 1 or "
+                   "2)",
                    sides);
   if (isnan(alpha) || !(alpha > 0 && alpha <= 0.5))
-    return cz_fail(CAUSAL_ERANGE, "causal_gs_new: alpha = %g is outside "
-                                  "(0, 0.5]",
+    return cz_fail(CAUSAL_ERANGE,
+                   "causal_gs_new: alpha = %g is outside "
+                   "(0, 0.5]",
                    alpha);
   if (spending == CAUSAL_GS_OBF || spending == CAUSAL_GS_POCOCK)
     param = 0;
@@ -402,11 +405,26 @@ int causal_gs_bounds(int key, double *min, double *max) {
   CZ_REQUIRE_NONNULL(min);
   CZ_REQUIRE_NONNULL(max);
   switch (key) {
-  case CAUSAL_GS_CONVENTION: *min = 1; *max = 2; break;
-  case CAUSAL_GS_FUT_SPENDING: *min = 0; *max = 4; break;
-  case CAUSAL_GS_BETA: *min = 1e-6; *max = 0.5; break;
-  case CAUSAL_GS_FUT_PARAM: *min = -40; *max = 40; break;
-  case CAUSAL_GS_DRIFT: *min = 0; *max = 100; break;
+  case CAUSAL_GS_CONVENTION:
+    *min = 1;
+    *max = 2;
+    break;
+  case CAUSAL_GS_FUT_SPENDING:
+    *min = 0;
+    *max = 4;
+    break;
+  case CAUSAL_GS_BETA:
+    *min = 1e-6;
+    *max = 0.5;
+    break;
+  case CAUSAL_GS_FUT_PARAM:
+    *min = -40;
+    *max = 40;
+    break;
+  case CAUSAL_GS_DRIFT:
+    *min = 0;
+    *max = 100;
+    break;
   default:
     return cz_fail(CAUSAL_EINVAL, "causal_gs_bounds: unknown option key %d",
                    key);
@@ -422,8 +440,9 @@ int causal_gs_set_int(causal_gs *g, int key, int64_t value) {
     return cz_fail(CAUSAL_EINVAL,
                    "causal_gs_set_int: %d is not an integer option key", key);
   if ((double)value < lo || (double)value > hi)
-    return cz_fail(CAUSAL_ERANGE, "causal_gs_set_int: %s = %lld is outside "
-                                  "[%.0f, %.0f]",
+    return cz_fail(CAUSAL_ERANGE,
+                   "causal_gs_set_int: %s = %lld is outside "
+                   "[%.0f, %.0f]",
                    key == CAUSAL_GS_CONVENTION ? "CONVENTION" : "FUT_SPENDING",
                    (long long)value, lo, hi);
   if (key == CAUSAL_GS_CONVENTION)
@@ -440,12 +459,13 @@ int causal_gs_set_double(causal_gs *g, int key, double value) {
   if (key < 100 || causal_gs_bounds(key, &lo, &hi) != CAUSAL_OK)
     return cz_fail(CAUSAL_EINVAL,
                    "causal_gs_set_double: %d is not a real option key", key);
-  const char *name = key == CAUSAL_GS_BETA       ? "BETA"
+  const char *name = key == CAUSAL_GS_BETA        ? "BETA"
                      : key == CAUSAL_GS_FUT_PARAM ? "FUT_PARAM"
                                                   : "DRIFT";
   if (!isfinite(value))
-    return cz_fail(CAUSAL_ENONFINITE, "causal_gs_set_double: %s is not "
-                                      "finite",
+    return cz_fail(CAUSAL_ENONFINITE,
+                   "causal_gs_set_double: %s is not "
+                   "finite",
                    name);
   if (value < lo || value > hi)
     return cz_fail(CAUSAL_ERANGE,
@@ -463,11 +483,16 @@ int causal_gs_set_double(causal_gs *g, int key, double value) {
 
 static const char *family_name(int f) {
   switch (f) {
-  case CAUSAL_GS_OBF: return "Lan-DeMets O'Brien-Fleming";
-  case CAUSAL_GS_POCOCK: return "Lan-DeMets Pocock";
-  case CAUSAL_GS_HSD: return "Hwang-Shih-DeCani";
-  case CAUSAL_GS_POWER: return "power family";
-  default: return "none";
+  case CAUSAL_GS_OBF:
+    return "Lan-DeMets O'Brien-Fleming";
+  case CAUSAL_GS_POCOCK:
+    return "Lan-DeMets Pocock";
+  case CAUSAL_GS_HSD:
+    return "Hwang-Shih-DeCani";
+  case CAUSAL_GS_POWER:
+    return "power family";
+  default:
+    return "none";
   }
 }
 
@@ -475,8 +500,9 @@ static int check_fut(const causal_gs *g, const char *who) {
   if (g->fut_spending == CAUSAL_GS_NONE)
     return CAUSAL_OK;
   if (g->sides != 1)
-    return cz_fail(CAUSAL_EINVAL, "%s: futility boundaries need a one-sided "
-                                  "design",
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: futility boundaries need a one-sided "
+                   "design",
                    who);
   return check_family(who, "futility", g->fut_spending, g->fut_param, 0);
 }
@@ -548,8 +574,8 @@ static int design_body(causal_result *r, const causal_gs *g, const double *t,
     inc[i] = cum[i] - prev;
     prev = cum[i];
     nom[i] = cz_pnorm(b[i], 0, 0);
-    bs[i] = fut ? causal_gs_spend(g->fut_spending, g->fut_param, g->beta, t[i])
-                : 0;
+    bs[i] =
+        fut ? causal_gs_spend(g->fut_spending, g->fut_param, g->beta, t[i]) : 0;
   }
   double zfix = cz_qnorm(g->alpha / g->sides, 0, 0) + cz_qnorm(g->beta, 0, 0);
   CZ_CHECK(causal_result_set_vector(r, "info_fraction", t, k, NULL));
@@ -583,19 +609,20 @@ static int check_fracs(const char *who, const double *t, size_t k) {
                    GS_MAXLOOKS);
   for (size_t i = 0; i < k; i++) {
     if (!isfinite(t[i]))
-      return cz_fail(CAUSAL_ENONFINITE, "%s: frac[%zu] is not finite", who,
-                     i);
+      return cz_fail(CAUSAL_ENONFINITE, "%s: frac[%zu] is not finite", who, i);
     if (!(t[i] > 0 && t[i] <= 1))
-      return cz_fail(CAUSAL_ERANGE, "%s: frac[%zu] = %g is outside (0, 1]",
-                     who, i, t[i]);
+      return cz_fail(CAUSAL_ERANGE, "%s: frac[%zu] = %g is outside (0, 1]", who,
+                     i, t[i]);
     if (i > 0 && !(t[i] > t[i - 1]))
-      return cz_fail(CAUSAL_EINVAL, "%s: frac[%zu] = %g does not exceed "
-                                    "frac[%zu] = %g",
+      return cz_fail(CAUSAL_EINVAL,
+                     "%s: frac[%zu] = %g does not exceed "
+                     "frac[%zu] = %g",
                      who, i, t[i], i - 1, t[i - 1]);
   }
   if (t[k - 1] != 1)
-    return cz_fail(CAUSAL_EINVAL, "%s: the last fraction frac[%zu] = %g must "
-                                  "be 1 (the planned maximum)",
+    return cz_fail(CAUSAL_EINVAL,
+                   "%s: the last fraction frac[%zu] = %g must "
+                   "be 1 (the planned maximum)",
                    who, k - 1, t[k - 1]);
   return CAUSAL_OK;
 }
@@ -690,8 +717,8 @@ static int look_bounds(const causal_gs *g, work *w, double t, double *b,
     return CAUSAL_OK;
   if (isnan(g->drift))
     return cz_fail(CAUSAL_EINVAL, LOOK ": futility monitoring needs "
-                                      "CAUSAL_GS_DRIFT (the design's "
-                                      "'drift' entry)");
+                                       "CAUSAL_GS_DRIFT (the design's "
+                                       "'drift' entry)");
   /* futility recursion under the drift with the bounds used */
   prev = NULL;
   for (size_t i = 0; i < g->n; i++) {
@@ -716,18 +743,21 @@ int causal_gs_look(causal_gs *g, double frac, double z, int *decision) {
     return cz_fail(CAUSAL_ENONFINITE, LOOK ": %s is not finite",
                    isfinite(frac) ? "z" : "frac");
   if (g->n > 0 && g->dec[g->n - 1] != CAUSAL_GS_CONTINUE)
-    return cz_fail(CAUSAL_EINVAL, LOOK ": the monitoring already stopped at "
-                                      "look %zu",
+    return cz_fail(CAUSAL_EINVAL,
+                   LOOK ": the monitoring already stopped at "
+                        "look %zu",
                    g->n);
   if (frac > 1)
-    return cz_fail(CAUSAL_ERANGE, LOOK ": frac = %g is beyond the planned "
-                                      "information (1)",
+    return cz_fail(CAUSAL_ERANGE,
+                   LOOK ": frac = %g is beyond the planned "
+                        "information (1)",
                    frac);
   if (!(frac > 0))
     return cz_fail(CAUSAL_ERANGE, LOOK ": frac = %g must be > 0", frac);
   if (g->n > 0 && !(frac > g->frac[g->n - 1]))
-    return cz_fail(CAUSAL_EINVAL, LOOK ": frac = %g does not exceed the "
-                                      "previous look's %g",
+    return cz_fail(CAUSAL_EINVAL,
+                   LOOK ": frac = %g does not exceed the "
+                        "previous look's %g",
                    frac, g->frac[g->n - 1]);
   if (g->n >= GS_MAXLOOKS)
     return cz_fail(CAUSAL_ERANGE, LOOK ": at most %d looks", GS_MAXLOOKS);
@@ -762,10 +792,14 @@ size_t causal_gs_nlooks(const causal_gs *g) { return g ? g->n : 0; }
 
 static const char *decision_name(int d) {
   switch (d) {
-  case CAUSAL_GS_REJECT: return "reject";
-  case CAUSAL_GS_FUTILITY: return "futility";
-  case CAUSAL_GS_ACCEPT: return "accept";
-  default: return "continue";
+  case CAUSAL_GS_REJECT:
+    return "reject";
+  case CAUSAL_GS_FUTILITY:
+    return "futility";
+  case CAUSAL_GS_ACCEPT:
+    return "accept";
+  default:
+    return "continue";
   }
 }
 
@@ -929,7 +963,8 @@ static int msprt_body(causal_result *r, const double *est, const double *var,
   size_t first = 0;
   for (size_t i = 0; i < n; i++) {
     double v = var[i], d = est[i] - theta0;
-    double llam = 0.5 * log(v / (v + tau2)) + tau2 * d * d / (2 * v * (v + tau2));
+    double llam =
+        0.5 * log(v / (v + tau2)) + tau2 * d * d / (2 * v * (v + tau2));
     lam[i] = exp(llam);
     double pi = llam > 0 ? exp(-llam) : 1;
     pmin = pi < pmin ? pi : pmin;
@@ -951,8 +986,8 @@ static int msprt_body(causal_result *r, const double *est, const double *var,
   CZ_CHECK(causal_result_set_scalar(r, "first_rejection", (double)first));
   CZ_CHECK(causal_result_set_scalar(r, "tau2", tau2));
   CZ_CHECK(causal_result_set_scalar(r, "alpha", alpha));
-  CZ_CHECK(causal_result_set_string(r, "decision",
-                                    first ? "reject" : "continue"));
+  CZ_CHECK(
+      causal_result_set_string(r, "decision", first ? "reject" : "continue"));
   return CAUSAL_OK;
 }
 
@@ -974,8 +1009,7 @@ int causal_msprt(causal_result **out, const double *estimate,
     return cz_fail(CAUSAL_ENONFINITE, MS ": theta0 is not finite");
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(estimate[i]))
-      return cz_fail(CAUSAL_ENONFINITE, MS ": estimate[%zu] is not finite",
-                     i);
+      return cz_fail(CAUSAL_ENONFINITE, MS ": estimate[%zu] is not finite", i);
     if (!isfinite(variance[i]) || !(variance[i] > 0))
       return cz_fail(CAUSAL_ERANGE,
                      MS ": variance[%zu] = %g must be finite and > 0", i,

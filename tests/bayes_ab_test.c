@@ -23,10 +23,10 @@ static void test_reference(void **state) {
   while (fgets(line, sizeof line, f) != NULL) {
     char model[16];
     double v[11];
-    int got = sscanf(line,
-                     "%15[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf",
-                     model, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-                     &v[7], &v[8], &v[9], &v[10]);
+    int got =
+        sscanf(line, "%15[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf",
+               model, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+               &v[8], &v[9], &v[10]);
     assert_int_equal(got, 12);
     causal_result *r;
     if (strcmp(model, "beta") == 0) {
@@ -48,8 +48,8 @@ static void test_reference(void **state) {
       }
     } else {
       /* gamma: counts with a prior (shape, rate) = (0.5, 0) plus exposure */
-      assert_ok(causal_bayes_gamma(&r, v[0] - 0.5, v[1], v[2] - 0.5, v[3],
-                                   0.5, 0, 0.95));
+      assert_ok(causal_bayes_gamma(&r, v[0] - 0.5, v[1], v[2] - 0.5, v[3], 0.5,
+                                   0, 0.95));
     }
     assert_true(fabs(sca(r, "prob_b_beats_a") - v[4]) < 1e-12);
     assert_true(fabs(sca(r, "expected_loss_a") - v[5]) < 1e-12);
@@ -105,11 +105,12 @@ static void test_normal(void **state) {
   (void)state;
   causal_result *r;
   /* flat prior: posterior N(mean, sd^2 / n) */
-  assert_ok(causal_bayes_normal(&r, 10, 4, 400, 10.5, 5, 500, 0, INFINITY,
-                                0.95));
+  assert_ok(
+      causal_bayes_normal(&r, 10, 4, 400, 10.5, 5, 500, 0, INFINITY, 0.95));
   double va = 16.0 / 400, vb = 25.0 / 500, mu = 0.5, sg = sqrt(va + vb);
   double z = mu / sg;
-  double Phi = 0.5 * erfc(-z / sqrt(2)), phi = exp(-z * z / 2) / sqrt(2 * 3.141592653589793);
+  double Phi = 0.5 * erfc(-z / sqrt(2)),
+         phi = exp(-z * z / 2) / sqrt(2 * 3.141592653589793);
   assert_close(sca(r, "prob_b_beats_a"), Phi, 1e-14);
   assert_close(sca(r, "expected_loss_a"), mu * Phi + sg * phi, 1e-13);
   assert_close(sca(r, "expected_loss_b"), -mu * (1 - Phi) + sg * phi, 1e-12);
@@ -126,8 +127,8 @@ static void test_normal(void **state) {
   assert_close(sca(r, "post_b_2"), sqrt(1 / 1.25), 1e-14);
   causal_result_free(r);
   /* control mean near 0: no lift interval, a warning */
-  assert_ok(causal_bayes_normal(&r, 0.01, 1, 10, 0.5, 1, 10, 0, INFINITY,
-                                0.95));
+  assert_ok(
+      causal_bayes_normal(&r, 0.01, 1, 10, 0.5, 1, 10, 0, INFINITY, 0.95));
   assert_true(isnan(sca(r, "lift_conf_low")));
   assert_int_equal(causal_result_nwarnings(r), 1);
   causal_result_free(r);
@@ -139,16 +140,14 @@ static void test_errors(void **state) {
   assert_status(causal_bayes_beta(&r, 5, 3, 1, 2, 1, 1, 0.95), CAUSAL_ERANGE);
   assert_null(r);
   assert_error_mentions("exceed");
-  assert_status(causal_bayes_beta(&r, -1, 3, 1, 2, 1, 1, 0.95),
-                CAUSAL_ERANGE);
+  assert_status(causal_bayes_beta(&r, -1, 3, 1, 2, 1, 1, 0.95), CAUSAL_ERANGE);
   assert_error_mentions("negative");
   assert_status(causal_bayes_beta(&r, NAN, 3, 1, 2, 1, 1, 0.95),
                 CAUSAL_ENONFINITE);
   assert_status(causal_bayes_beta(&r, 1, 3, 1, 2, 0, 1, 0.95), CAUSAL_ERANGE);
   assert_status(causal_bayes_beta(&r, 1, 3, 1, 2, 1, 1, 1.5), CAUSAL_ERANGE);
   assert_error_mentions("cred_level");
-  assert_status(causal_bayes_normal(&r, 1, 0, 10, 1, 1, 10, 0, INFINITY,
-                                    0.95),
+  assert_status(causal_bayes_normal(&r, 1, 0, 10, 1, 1, 10, 0, INFINITY, 0.95),
                 CAUSAL_ERANGE);
   assert_error_mentions("zero variance");
   assert_status(causal_bayes_normal(&r, 1, 1, 0, 1, 1, 10, 0, INFINITY, 0.95),
@@ -156,11 +155,9 @@ static void test_errors(void **state) {
   assert_error_mentions("n = 0");
   assert_status(causal_bayes_normal(&r, 1, 1, 1, 1, 1, 10, 0, 0, 0.95),
                 CAUSAL_ERANGE);
-  assert_status(causal_bayes_gamma(&r, 1, 0, 1, 1, 1, 0, 0.95),
-                CAUSAL_ERANGE);
+  assert_status(causal_bayes_gamma(&r, 1, 0, 1, 1, 1, 0, 0.95), CAUSAL_ERANGE);
   assert_error_mentions("exposure");
-  assert_status(causal_bayes_gamma(&r, -1, 1, 1, 1, 1, 0, 0.95),
-                CAUSAL_ERANGE);
+  assert_status(causal_bayes_gamma(&r, -1, 1, 1, 1, 1, 0, 0.95), CAUSAL_ERANGE);
   assert_status(causal_bayes_gamma(NULL, 1, 1, 1, 1, 1, 0, 0.95),
                 CAUSAL_EINVAL);
   double p;
@@ -210,8 +207,8 @@ static void decide(double *est, double *se, const char *expect,
 
 static void test_decisions(void **state) {
   (void)state;
-  double est[4] = {0.05, 0.02, 0.001, -0.001}, se[4] = {0.01, 0.01, 0.005,
-                                                        0.002};
+  double est[4] = {0.05, 0.02, 0.001, -0.001},
+         se[4] = {0.01, 0.01, 0.005, 0.002};
   decide(est, se, "ship", "significantly positive");
   /* a guardrail worse than its margin: stop */
   est[2] = 0.05;
@@ -231,34 +228,33 @@ static void test_decisions(void **state) {
   /* errors */
   causal_result *r = (causal_result *)1;
   const int role[1] = {CAUSAL_METRIC_GOAL}, dir[1] = {1}, bad[1] = {3};
-  const double e1[1] = {1}, s1[1] = {1}, s0[1] = {0}, w1[1] = {1},
-               m1[1] = {0};
+  const double e1[1] = {1}, s1[1] = {1}, s0[1] = {0}, w1[1] = {1}, m1[1] = {0};
   const char *nm[1] = {"x"}, *nn[1] = {NULL};
-  assert_status(causal_decision_evaluate(&r, 0, nm, e1, s1, role, dir, w1, m1,
-                                         0.05),
-                CAUSAL_EINVAL);
+  assert_status(
+      causal_decision_evaluate(&r, 0, nm, e1, s1, role, dir, w1, m1, 0.05),
+      CAUSAL_EINVAL);
   assert_null(r);
-  assert_status(causal_decision_evaluate(&r, 1, nm, e1, s0, role, dir, w1, m1,
-                                         0.05),
-                CAUSAL_ERANGE);
+  assert_status(
+      causal_decision_evaluate(&r, 1, nm, e1, s0, role, dir, w1, m1, 0.05),
+      CAUSAL_ERANGE);
   assert_error_mentions("'x'");
-  assert_status(causal_decision_evaluate(&r, 1, nm, e1, s1, bad, dir, w1, m1,
-                                         0.05),
-                CAUSAL_EINVAL);
+  assert_status(
+      causal_decision_evaluate(&r, 1, nm, e1, s1, bad, dir, w1, m1, 0.05),
+      CAUSAL_EINVAL);
   assert_error_mentions("role");
-  assert_status(causal_decision_evaluate(&r, 1, nm, e1, s1, role, bad, w1, m1,
-                                         0.05),
-                CAUSAL_EINVAL);
+  assert_status(
+      causal_decision_evaluate(&r, 1, nm, e1, s1, role, bad, w1, m1, 0.05),
+      CAUSAL_EINVAL);
   assert_error_mentions("direction");
-  assert_status(causal_decision_evaluate(&r, 1, nn, e1, s1, role, dir, w1, m1,
-                                         0.05),
-                CAUSAL_EINVAL);
-  assert_status(causal_decision_evaluate(&r, 1, nm, e1, s1, role, dir, w1, m1,
-                                         0.7),
-                CAUSAL_ERANGE);
-  assert_status(causal_decision_evaluate(&r, 1, nm, e1, s1, role, dir, NULL,
-                                         m1, 0.05),
-                CAUSAL_EINVAL);
+  assert_status(
+      causal_decision_evaluate(&r, 1, nn, e1, s1, role, dir, w1, m1, 0.05),
+      CAUSAL_EINVAL);
+  assert_status(
+      causal_decision_evaluate(&r, 1, nm, e1, s1, role, dir, w1, m1, 0.7),
+      CAUSAL_ERANGE);
+  assert_status(
+      causal_decision_evaluate(&r, 1, nm, e1, s1, role, dir, NULL, m1, 0.05),
+      CAUSAL_EINVAL);
 }
 
 /* ---- OOM ---- */
@@ -270,16 +266,15 @@ static int oom_models(void *arg) {
   if (rc)
     return rc;
   causal_result_free(r);
-  if ((rc = causal_bayes_normal(&r, 0.01, 1, 10, 0.5, 1, 10, 0, INFINITY,
-                                0.95)))
+  if ((rc =
+           causal_bayes_normal(&r, 0.01, 1, 10, 0.5, 1, 10, 0, INFINITY, 0.95)))
     return rc;
   causal_result_free(r);
   if ((rc = causal_bayes_gamma(&r, 3, 10, 5, 12, 1, 0, 0.95)))
     return rc;
   causal_result_free(r);
   const char *nm[2] = {"a", "b"};
-  const double e[2] = {1, 0}, s[2] = {0.1, 0.1}, w[2] = {1, 0},
-               m[2] = {0, 0.5};
+  const double e[2] = {1, 0}, s[2] = {0.1, 0.1}, w[2] = {1, 0}, m[2] = {0, 0.5};
   const int role[2] = {1, 2}, dir[2] = {1, 1};
   rc = causal_decision_evaluate(&r, 2, nm, e, s, role, dir, w, m, 0.05);
   if (rc == 0)
@@ -294,9 +289,9 @@ static void test_oom(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_reference),  cmocka_unit_test(test_monte_carlo),
-      cmocka_unit_test(test_normal),     cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_decisions),  cmocka_unit_test(test_oom),
+      cmocka_unit_test(test_reference), cmocka_unit_test(test_monte_carlo),
+      cmocka_unit_test(test_normal),    cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_decisions), cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

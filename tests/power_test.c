@@ -62,8 +62,8 @@ static causal_power *mk(int method) {
 }
 
 /* One row of a reference table: configure, solve, compare. */
-static void run_row(const double *v, int has_ratio, double tol_n,
-                    double tol_p, double tol_e) {
+static void run_row(const double *v, int has_ratio, double tol_n, double tol_p,
+                    double tol_e) {
   int method = (int)v[0], solve = (int)v[1], sample = (int)v[2];
   int sides = (int)v[3], strict = (int)v[4];
   causal_power *p = mk(method);
@@ -169,8 +169,7 @@ static void test_closed_forms(void **state) {
   assert_ok(causal_power_solve(&r, p));
   double zc = 2.3939797998185104; /* qnorm(1 - 0.05/6) */
   assert_close(get(r, "critical_value"), zc, 1e-12);
-  assert_close(get(r, "n"), (zc + zb) * (zc + zb) * var * 1.5 / (d * d),
-               1e-10);
+  assert_close(get(r, "n"), (zc + zb) * (zc + zb) * var * 1.5 / (d * d), 1e-10);
   assert_close(get(r, "n_total"), 7 * get(r, "n"), 1e-12);
   causal_result_free(r);
   /* Dunnett, equal allocation, 3 comparisons, two-sided 0.05: the
@@ -208,14 +207,14 @@ static void test_closed_forms(void **state) {
   causal_result_free(r);
   /* power and MDE round trip */
   assert_ok(causal_power_set_int(p, CAUSAL_POWER_RELATIVE, 0));
-  assert_ok(causal_power_set_int(p, CAUSAL_POWER_SOLVE,
-                                 CAUSAL_POWER_SOLVE_EFFECT));
+  assert_ok(
+      causal_power_set_int(p, CAUSAL_POWER_SOLVE, CAUSAL_POWER_SOLVE_EFFECT));
   assert_ok(causal_power_set_double(p, CAUSAL_POWER_N, 12345));
   assert_ok(causal_power_solve(&r, p));
   double e = get(r, "effect");
   causal_result_free(r);
-  assert_ok(causal_power_set_int(p, CAUSAL_POWER_SOLVE,
-                                 CAUSAL_POWER_SOLVE_POWER));
+  assert_ok(
+      causal_power_set_int(p, CAUSAL_POWER_SOLVE, CAUSAL_POWER_SOLVE_POWER));
   assert_ok(causal_power_set_double(p, CAUSAL_POWER_EFFECT, e));
   assert_ok(causal_power_solve(&r, p));
   assert_close(get(r, "power"), 0.8, 1e-12);
@@ -228,8 +227,8 @@ static void test_closed_forms(void **state) {
   assert_ok(causal_power_set_double(p, CAUSAL_POWER_EFFECT, 0.02));
   assert_ok(causal_power_set_double(p, CAUSAL_POWER_POWER, 0.8));
   assert_ok(causal_power_solve(&r, p));
-  assert_close(get(r, "n"), (za + zb) * (za + zb) * (0.09 + 0.12 * 0.88) /
-                                4e-4, 1e-10);
+  assert_close(get(r, "n"), (za + zb) * (za + zb) * (0.09 + 0.12 * 0.88) / 4e-4,
+               1e-10);
   assert_close(get(r, "p2"), 0.12, 1e-14);
   assert_ok(causal_result_get_string(r, "method", &s));
   assert_non_null(strstr(s, "unpooled"));
@@ -266,8 +265,7 @@ static void test_errors(void **state) {
                 CAUSAL_ENONFINITE);
   assert_status(causal_power_set_double(p, CAUSAL_POWER_SD, INFINITY),
                 CAUSAL_ENONFINITE);
-  assert_status(causal_power_set_double(p, CAUSAL_POWER_N, -3),
-                CAUSAL_ERANGE);
+  assert_status(causal_power_set_double(p, CAUSAL_POWER_N, -3), CAUSAL_ERANGE);
   assert_status(causal_power_set_double(p, 7, 1), CAUSAL_EINVAL);
   assert_status(causal_power_set_int(p, 101, 1), CAUSAL_EINVAL);
   assert_status(causal_power_set_int(p, CAUSAL_POWER_SIDES, 3), CAUSAL_ERANGE);
@@ -294,8 +292,8 @@ static void test_errors(void **state) {
                                  CAUSAL_POWER_MULT_DUNNETT));
   assert_status(causal_power_solve(&r, p), CAUSAL_EINVAL);
   assert_error_mentions("Dunnett");
-  assert_ok(causal_power_set_int(p, CAUSAL_POWER_SAMPLE,
-                                 CAUSAL_POWER_ONE_SAMPLE));
+  assert_ok(
+      causal_power_set_int(p, CAUSAL_POWER_SAMPLE, CAUSAL_POWER_ONE_SAMPLE));
   assert_status(causal_power_solve(&r, p), CAUSAL_EINVAL);
   assert_error_mentions("two-sample");
   assert_ok(causal_power_set_int(p, CAUSAL_POWER_ARMS, 2));

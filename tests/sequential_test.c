@@ -11,8 +11,7 @@ static causal_gs *mkgs(int sides, double alpha, int fam, double param) {
   return g;
 }
 
-static const double *vec(const causal_result *r, const char *name,
-                         size_t *n) {
+static const double *vec(const causal_result *r, const char *name, size_t *n) {
   const double *v;
   assert_ok(causal_result_get_vector(r, name, &v, n));
   return v;
@@ -50,8 +49,8 @@ static void test_published(void **state) {
     causal_result_free(r);
     /* the same design as one-sided alpha = 0.025 gives the same upper
      * bounds (gsDesign test.type = 1 vs 2 share the upper bound) */
-    causal_gs *g1 = mkgs(1, 0.025, f == 0 ? CAUSAL_GS_OBF : CAUSAL_GS_POCOCK,
-                         0);
+    causal_gs *g1 =
+        mkgs(1, 0.025, f == 0 ? CAUSAL_GS_OBF : CAUSAL_GS_POCOCK, 0);
     causal_result *r1;
     assert_ok(causal_gs_design(&r1, g1, T5, 5));
     const double *u1 = vec(r1, "upper", &n);
@@ -94,8 +93,8 @@ static void test_reference(void **state) {
     const double *u = vec(r, "upper", &n);
     for (int i = 0; i < k; i++) {
       if (fabs(u[i] - ref[i]) > 2e-6)
-        fail_msg("%s look %d: upper %.9f, mvn reference %.9f", cur, i + 1,
-                 u[i], ref[i]);
+        fail_msg("%s look %d: upper %.9f, mvn reference %.9f", cur, i + 1, u[i],
+                 ref[i]);
     }
     causal_result_free(r);
     causal_gs_free(g);
@@ -334,15 +333,14 @@ static void test_errors(void **state) {
   assert_status(causal_gs_new(&g, 1, 0.7, 1, 0), CAUSAL_ERANGE);
   assert_status(causal_gs_new(&g, 1, NAN, 1, 0), CAUSAL_ERANGE);
   assert_status(causal_gs_new(&g, 1, 0.05, 7, 0), CAUSAL_EINVAL);
-  assert_status(causal_gs_new(&g, 1, 0.05, CAUSAL_GS_POWER, -1),
-                CAUSAL_ERANGE);
+  assert_status(causal_gs_new(&g, 1, 0.05, CAUSAL_GS_POWER, -1), CAUSAL_ERANGE);
   assert_error_mentions("rho");
   assert_status(causal_gs_new(&g, 1, 0.05, CAUSAL_GS_HSD, NAN),
                 CAUSAL_ENONFINITE);
   g = mkgs(2, 0.05, CAUSAL_GS_OBF, 0);
   causal_result *r = (causal_result *)1;
-  const double bad1[2] = {0.5, 0.4}, bad2[2] = {0.5, 0.9},
-               bad3[2] = {0, 1}, bad4[2] = {NAN, 1};
+  const double bad1[2] = {0.5, 0.4}, bad2[2] = {0.5, 0.9}, bad3[2] = {0, 1},
+               bad4[2] = {NAN, 1};
   assert_status(causal_gs_design(&r, g, bad1, 2), CAUSAL_EINVAL);
   assert_null(r);
   assert_error_mentions("frac[1]");

@@ -26,5 +26,6 @@ int print_json(const causal_result *r);
 typedef int (*cli_command)(const char *cmd, int argc, char **argv);
 int cmd_describe(const char *cmd, int argc, char **argv);
 int cmd_regress(const char *cmd, int argc, char **argv);
+int cmd_power(const char *cmd, int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
      "linear regression (OLS/WLS, robust and clustered SEs, fixed effects)"},
     {"logit", cmd_regress, "logistic regression"},
     {"iv", cmd_regress, "instrumental variables (2SLS, LIML, Fuller)"},
+    {"power", cmd_power, "sample size, power or MDE of an A/B test"},
 };
 
 static void usage(FILE *f) {

@@ -84,11 +84,13 @@ CAUSAL_API int causal_bayes_prob_beta(double a1, double b1, double a2,
  * "guardrail_conf_low" (dir-adjusted lower bounds; NaN for goals). */
 enum { CAUSAL_METRIC_GOAL = 1, CAUSAL_METRIC_GUARDRAIL = 2 };
 
-CAUSAL_API int causal_decision_evaluate(
-    causal_result **out, size_t m, const char *const *names,
-    const double *estimate, const double *std_error, const int *role,
-    const int *direction, const double *weight, const double *margin,
-    double alpha);
+CAUSAL_API int causal_decision_evaluate(causal_result **out, size_t m,
+                                        const char *const *names,
+                                        const double *estimate,
+                                        const double *std_error,
+                                        const int *role, const int *direction,
+                                        const double *weight,
+                                        const double *margin, double alpha);
 
 #ifdef __cplusplus
 }

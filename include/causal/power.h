@@ -73,9 +73,9 @@ enum {
 
 /* What to solve for (pinned). */
 enum {
-  CAUSAL_POWER_SOLVE_N = 1,      /* needs POWER and EFFECT */
-  CAUSAL_POWER_SOLVE_POWER = 2,  /* needs N and EFFECT */
-  CAUSAL_POWER_SOLVE_EFFECT = 3  /* needs N and POWER; the MDE */
+  CAUSAL_POWER_SOLVE_N = 1,     /* needs POWER and EFFECT */
+  CAUSAL_POWER_SOLVE_POWER = 2, /* needs N and EFFECT */
+  CAUSAL_POWER_SOLVE_EFFECT = 3 /* needs N and POWER; the MDE */
 };
 
 /* Samples for the mean methods (pinned). */
@@ -96,37 +96,36 @@ enum {
  * via set_double; causal_power_bounds() gives each key's valid range.
  * Unset reals are NaN. */
 enum {
-  CAUSAL_POWER_SOLVE = 1,        /* CAUSAL_POWER_SOLVE_*; default SOLVE_N */
-  CAUSAL_POWER_SIDES = 2,        /* 1 or 2 (default 2) */
-  CAUSAL_POWER_STRICT = 3,       /* 1: two-sided power adds the far tail
-                                    (R strict = TRUE, statsmodels); 0 */
-  CAUSAL_POWER_RELATIVE = 4,     /* 1: EFFECT is relative to BASELINE */
-  CAUSAL_POWER_ARMS = 5,         /* k >= 2 arms incl. control; default 2 */
-  CAUSAL_POWER_MULTIPLICITY = 6, /* CAUSAL_POWER_MULT_*; default
-                                    BONFERRONI (used when ARMS > 2) */
-  CAUSAL_POWER_SAMPLE = 7,       /* CAUSAL_POWER_TWO_SAMPLE (default), ... */
-  CAUSAL_POWER_ALPHA = 101,      /* significance level; default 0.05 */
-  CAUSAL_POWER_POWER = 102,      /* target power 1 - beta */
-  CAUSAL_POWER_N = 103,          /* control-arm size */
-  CAUSAL_POWER_EFFECT = 104,     /* MDE: p2 - p1, mean difference, ratio
-                                    difference (absolute unless RELATIVE) */
-  CAUSAL_POWER_BASELINE = 105,   /* p1 (proportions), control mean (means,
-                                    for a relative MDE) */
-  CAUSAL_POWER_SD = 106,         /* per-unit sd (means) */
-  CAUSAL_POWER_ALLOC_RATIO = 107,/* treatment / control size; default 1 */
-  CAUSAL_POWER_RHO = 108,        /* CUPED correlation in (-1, 1); default 0 */
-  CAUSAL_POWER_NUM_MEAN = 109,   /* ratio metric: mean numerator per unit */
-  CAUSAL_POWER_DEN_MEAN = 110,   /* mean denominator per unit (> 0) */
-  CAUSAL_POWER_NUM_VAR = 111,    /* per-unit variance of the numerator */
-  CAUSAL_POWER_DEN_VAR = 112,    /* per-unit variance of the denominator */
-  CAUSAL_POWER_NUM_DEN_COV = 113 /* per-unit covariance */
+  CAUSAL_POWER_SOLVE = 1,         /* CAUSAL_POWER_SOLVE_*; default SOLVE_N */
+  CAUSAL_POWER_SIDES = 2,         /* 1 or 2 (default 2) */
+  CAUSAL_POWER_STRICT = 3,        /* 1: two-sided power adds the far tail
+                                     (R strict = TRUE, statsmodels); 0 */
+  CAUSAL_POWER_RELATIVE = 4,      /* 1: EFFECT is relative to BASELINE */
+  CAUSAL_POWER_ARMS = 5,          /* k >= 2 arms incl. control; default 2 */
+  CAUSAL_POWER_MULTIPLICITY = 6,  /* CAUSAL_POWER_MULT_*; default
+                                     BONFERRONI (used when ARMS > 2) */
+  CAUSAL_POWER_SAMPLE = 7,        /* CAUSAL_POWER_TWO_SAMPLE (default), ... */
+  CAUSAL_POWER_ALPHA = 101,       /* significance level; default 0.05 */
+  CAUSAL_POWER_POWER = 102,       /* target power 1 - beta */
+  CAUSAL_POWER_N = 103,           /* control-arm size */
+  CAUSAL_POWER_EFFECT = 104,      /* MDE: p2 - p1, mean difference, ratio
+                                     difference (absolute unless RELATIVE) */
+  CAUSAL_POWER_BASELINE = 105,    /* p1 (proportions), control mean (means,
+                                     for a relative MDE) */
+  CAUSAL_POWER_SD = 106,          /* per-unit sd (means) */
+  CAUSAL_POWER_ALLOC_RATIO = 107, /* treatment / control size; default 1 */
+  CAUSAL_POWER_RHO = 108,         /* CUPED correlation in (-1, 1); default 0 */
+  CAUSAL_POWER_NUM_MEAN = 109,    /* ratio metric: mean numerator per unit */
+  CAUSAL_POWER_DEN_MEAN = 110,    /* mean denominator per unit (> 0) */
+  CAUSAL_POWER_NUM_VAR = 111,     /* per-unit variance of the numerator */
+  CAUSAL_POWER_DEN_VAR = 112,     /* per-unit variance of the denominator */
+  CAUSAL_POWER_NUM_DEN_COV = 113  /* per-unit covariance */
 };
 
 CAUSAL_API int causal_power_new(causal_power **out, int method);
 CAUSAL_API void causal_power_free(causal_power *p);
 CAUSAL_API int causal_power_set_int(causal_power *p, int key, int64_t value);
-CAUSAL_API int causal_power_set_double(causal_power *p, int key,
-                                       double value);
+CAUSAL_API int causal_power_set_double(causal_power *p, int key, double value);
 /* Valid range of an option key: [*min, *max] (integers as doubles);
  * CAUSAL_EINVAL for an unknown key. */
 CAUSAL_API int causal_power_bounds(int key, double *min, double *max);

@@ -11,8 +11,8 @@
  * 1e-12. Formulas and conventions: docs/methods/sequential.md.
  *
  * Spending functions f(t; a) (pinned), a = the alpha (or beta) to spend:
- *   CAUSAL_GS_OBF     Lan–DeMets O'Brien–Fleming type 2 - 2 Phi(z_{1-a/2}/sqrt t)
- *   CAUSAL_GS_POCOCK  Lan–DeMets Pocock type a log(1 + (e - 1) t)
+ *   CAUSAL_GS_OBF     Lan–DeMets O'Brien–Fleming type 2 - 2 Phi(z_{1-a/2}/sqrt
+ * t) CAUSAL_GS_POCOCK  Lan–DeMets Pocock type a log(1 + (e - 1) t)
  *   CAUSAL_GS_HSD     Hwang–Shih–DeCani a (1 - e^{-g t}) / (1 - e^{-g}),
  *                     param g (g = 0: a t)
  *   CAUSAL_GS_POWER   power family a t^rho, param rho > 0
@@ -126,8 +126,7 @@ CAUSAL_API int causal_gs_deserialize(causal_gs **out, const uint8_t *buf,
                                      size_t len);
 
 /* Value of a spending function f(t; a) (a family above, with param). */
-CAUSAL_API double causal_gs_spend(int family, double param, double a,
-                                  double t);
+CAUSAL_API double causal_gs_spend(int family, double param, double a, double t);
 
 /* ---- always-valid inference: mixture SPRT ------------------------------
  * Looks i = 1..n report an estimate theta_hat_i of the effect (e.g. the
