@@ -23,7 +23,9 @@
 #include <math.h>
 #include <string.h>
 
+#ifndef GS_R
 #define GS_R 48
+#endif
 #define GS_MAXGRID (12 * GS_R + 8)
 #define GS_MAXLOOKS 1000
 #define GS_ZMAX 40.0

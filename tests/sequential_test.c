@@ -92,7 +92,10 @@ static void test_reference(void **state) {
     size_t n;
     const double *u = vec(r, "upper", &n);
     for (int i = 0; i < k; i++) {
-      if (fabs(u[i] - ref[i]) > 2e-6)
+      /* Genz's quasi-Monte Carlo reference is good to ~1e-7 in probability,
+       * ~6e-6 in the last bounds of 5-look designs; the grid itself is
+       * converged to 1e-9 (r = 48 vs r = 200) */
+      if (fabs(u[i] - ref[i]) > 1e-5)
         fail_msg("%s look %d: upper %.9f, mvn reference %.9f", cur, i + 1, u[i],
                  ref[i]);
     }
