@@ -54,8 +54,10 @@ static void test_reference(void **state) {
     assert_true(fabs(sca(r, "prob_b_beats_a") - v[4]) < 1e-12);
     assert_true(fabs(sca(r, "expected_loss_a") - v[5]) < 1e-12);
     assert_true(fabs(sca(r, "expected_loss_b") - v[6]) < 1e-12);
-    assert_close(sca(r, "diff_conf_low"), v[7], 1e-8);
-    assert_close(sca(r, "diff_conf_high"), v[8], 1e-8);
+    if (!isnan(v[7])) { /* NaN: no scipy reference (see the script) */
+      assert_close(sca(r, "diff_conf_low"), v[7], 1e-8);
+      assert_close(sca(r, "diff_conf_high"), v[8], 1e-8);
+    }
     assert_close(sca(r, "lift_conf_low"), v[9], 1e-8);
     assert_close(sca(r, "lift_conf_high"), v[10], 1e-8);
     causal_result_free(r);
