@@ -15,5 +15,8 @@
 #include "causal/aa.h"
 #include "causal/assign.h"
 #include "causal/abtest.h"
+#include "causal/power.h"
+#include "causal/sequential.h"
+#include "causal/bayes_ab.h"
 
 #endif /* CAUSAL_H */

@@ -12,6 +12,7 @@ const char *cz_serial_kind_name(unsigned kind) {
   case CZ_KIND_MOMENTS: return "moments";
   case CZ_KIND_REGRESS_ACC: return "regression accumulator";
   case CZ_KIND_ABSTATS: return "abstats";
+  case CZ_KIND_GS_MONITOR: return "gs monitor";
   default: return "unknown";
   }
 }

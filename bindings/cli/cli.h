@@ -62,5 +62,6 @@ int cmd_aa(const char *cmd, int argc, char **argv);
 int cmd_assign(const char *cmd, int argc, char **argv);
 int cmd_abtest(const char *cmd, int argc, char **argv);
 int cmd_did(const char *cmd, int argc, char **argv);
+int cmd_power(const char *cmd, int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct {
     {"assign", cmd_assign, "deterministic variant assignment of ids (hash buckets)"},
     {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
     {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
+    {"power", cmd_power, "sample size, power or MDE of an A/B test"},
 };
 
 static void usage(FILE *f) {

@@ -54,6 +54,7 @@ enum cz_serial_kind {
   CZ_KIND_MOMENTS = 1, /* causal_moments (lib/moments.c) */
   CZ_KIND_REGRESS_ACC = 16, /* causal_regress_acc (lib/regress_stream.c) */
   CZ_KIND_ABSTATS = 17, /* causal_abstats (lib/abtest.c) */
+  CZ_KIND_GS_MONITOR = 20, /* causal_gs (lib/sequential.c) */
   /* 2..15 reserved for further stats states (quantile sketches, ...);
    * 16.. for estimator sufficient statistics (per-arm A/B, X'X blocks). */
 };

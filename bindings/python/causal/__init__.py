@@ -39,6 +39,8 @@ from .rng import Rng  # noqa: F401
 from .moments import Moments  # noqa: F401
 from . import dist  # noqa: F401
 from . import assign  # noqa: F401
+from .abdesign import (power, gs_design, GroupSequential, msprt,  # noqa
+                       bayes_beta, bayes_normal, bayes_gamma, decide)
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
 from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa
