@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(gcc meson ninja-build pkg-config libopenblas-dev liblapacke-dev python3)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang abigail-tools python3-pytest python3-numpy
-         python3-pandas python3-scipy python3-mpmath r-base-core r-base-dev)
+         python3-pandas python3-scipy python3-mpmath python3-statsmodels
+         r-base-core r-base-dev r-cran-sandwich r-cran-aer)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -25,7 +25,7 @@ total_fail=$((total_fail + ${c_fail:-0} + ${c_to:-0} + (c_rc != 0 && ${c_fail:-0
 echo "== Python bindings (pytest)"
 set +e
 CAUSAL_LIBRARY="$root/build/lib/libcausal.so.0" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-  bindings/python/tests > build/pytest.out 2>&1
+  -rs bindings/python/tests > build/pytest.out 2>&1
 py_rc=$?
 set -e
 tail -n 3 build/pytest.out
