@@ -199,4 +199,50 @@ stopifnot(causal_decide(list(revenue = c(0.001, 0.01)))$decision == "hold",
             "stop",
           err_class(causal_decide(list(c(1, 2)))) == "causal_einval_error",
           err_class(causal_decide(list(a = 1))) == "causal_einval_error")
+
+## ---- memory: no leaks on errors, ENOMEM at every allocation ---------------
+catch <- function(expr) tryCatch({ expr; NULL }, error = function(e) e)
+causal:::.alloc_track(TRUE)
+live <- function() causal:::.alloc_count()[["live"]]
+base <- live()
+for (i in 1:50) {
+  g <- causal_gs()
+  causal_gs_look(g, 0.3, 1)
+  g2 <- causal_gs_from_raw(causal_gs_to_raw(g))
+  catch(causal_gs_look(g2, 0.2, 1))
+  catch(causal_gs_from_raw(as.raw(1:40)))
+  catch(causal_power("mean_t", effect = 1, sd = -1, power = 0.8))
+  catch(causal_bayes_beta(5, 3, 1, 10))
+}
+rm(g, g2)
+invisible(gc()); invisible(gc())
+stopifnot(live() == base)
+sweep <- function(f) {
+  for (k in 0:10000) {
+    causal:::.alloc_track(TRUE, fail_after = k)
+    e <- catch(f())
+    causal:::.alloc_track(TRUE)
+    invisible(gc())
+    if (live() != base) stop("leak after failing allocation ", k)
+    if (is.null(e)) return(k)
+    if (!inherits(e, "causal_enomem_error"))
+      stop("allocation ", k, ": expected ENOMEM, got ", conditionMessage(e))
+  }
+  stop("sweep did not finish")
+}
+sweeps <- c(
+  power = sweep(function() causal_power("mean_t", effect = 1, sd = 2,
+                                        power = 0.8)),
+  gs_design = sweep(function() causal_gs_design(c(0.5, 1))),
+  gs_state = sweep(function() {
+    g <- causal_gs()
+    causal_gs_look(g, 0.5, 1)
+    causal_gs_state(causal_gs_from_raw(causal_gs_to_raw(g)))
+  }),
+  bayes = sweep(function() causal_bayes_beta(3, 10, 5, 10)),
+  decide = sweep(function() causal_decide(list(a = c(1, 0.5)),
+                                          list(b = c(0, 1, 2))))
+)
+stopifnot(all(sweeps > 0))
+causal:::.alloc_track(FALSE)
 cat("abdesign tests passed\n")
