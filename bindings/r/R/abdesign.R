@@ -169,6 +169,16 @@ print.causal_gs <- function(x, ...) {
   invisible(x)
 }
 
+causal_msprt <- function(estimate, variance, tau2, alpha = 0.05,
+                         theta0 = 0) {
+  .check(is.numeric(estimate) && is.numeric(variance) &&
+         length(estimate) == length(variance) && length(estimate) >= 1L,
+         "estimate and variance must be numeric vectors of one length")
+  .result_from_plain(.Call(C_msprt, as.double(estimate), as.double(variance),
+                           .num1(tau2, "tau2"), .num1(alpha, "alpha"),
+                           .num1(theta0, "theta0")))
+}
+
 causal_bayes_beta <- function(s_a, n_a, s_b, n_b, prior = c(1, 1),
                               cred_level = 0.95) {
   .check(is.numeric(prior) && length(prior) == 2L, "prior must be c(a0, b0)")

@@ -135,6 +135,21 @@ SEXP C_gs_deserialize(SEXP raw) {
   return h;
 }
 
+SEXP C_msprt(SEXP est, SEXP var, SEXP tau2, SEXP alpha, SEXP theta0) {
+  if (TYPEOF(est) != REALSXP || TYPEOF(var) != REALSXP ||
+      Rf_xlength(est) != Rf_xlength(var))
+    crr_stop_msg(CAUSAL_EINVAL,
+                 "estimate and variance must be numeric of one length");
+  SEXP hr = crr_result_handle();
+  causal_result *r = NULL;
+  CRR_TRY(causal_msprt(&r, REAL(est), REAL(var), (size_t)Rf_xlength(est),
+                       crr_double(tau2, "tau2"), crr_double(alpha, "alpha"),
+                       crr_double(theta0, "theta0")));
+  SEXP out = PROTECT(crr_result_take(hr, r));
+  UNPROTECT(2);
+  return out;
+}
+
 /* ---- Bayesian A/B --------------------------------------------------------- */
 
 /* model 1 beta (7 numbers), 2 normal (9), 3 gamma (7). */

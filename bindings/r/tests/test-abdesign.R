@@ -150,6 +150,21 @@ for (i in seq_along(raw)) {
   stopifnot(inherits(r, "causal_error") || inherits(r, "causal_gs"))
 }
 
+## ---- mixture SPRT: the formulas of sequential.h ---------------------------
+est <- c(0.01, 0.03, 0.02, 0.025)
+v <- c(4e-4, 2e-4, 1e-4, 5e-5)
+tau2 <- 1e-3
+ms <- causal_msprt(est, v, tau2, alpha = 0.05)
+lam <- sqrt(v / (v + tau2)) * exp(tau2 * est^2 / (2 * v * (v + tau2)))
+p <- cummin(pmin(1, 1 / lam))
+hw <- sqrt(v * (v + tau2) / tau2 * (log((v + tau2) / v) + 2 * log(1 / 0.05)))
+stopifnot(all(rel(ms$lambda, lam) < 1e-12), all(abs(ms$p_value - p) < 1e-12),
+          all(abs(ms$conf_low - cummax(est - hw)) < 1e-12),
+          all(abs(ms$conf_high - cummin(est + hw)) < 1e-12),
+          ms$first_rejection == (if (any(p <= 0.05)) which(p <= 0.05)[1] else 0),
+          err_class(causal_msprt(1:2, 1, 1)) == "causal_einval_error",
+          err_class(causal_msprt(1, -1, 1)) != "none")
+
 ## ---- Bayesian A/B ------------------------------------------------------------
 pba <- function(a1, b1, a2, b2)
   integrate(function(x) dbeta(x, a1, b1) * pbeta(x, a2, b2, lower.tail = FALSE),
