@@ -64,8 +64,10 @@ CAUSAL_API const char *causal_version_string(void);
 /* Static, never-NULL text for a status code ("unknown status" if unknown). */
 CAUSAL_API const char *causal_strerror(int status);
 
-/* The specific message of the last failing call made by this thread, or ""
- * if none. Valid until this thread's next libcausal call. Never NULL. */
+/* The specific message of this thread's most recent failing call. Read it
+ * right after the call that failed: it stays valid until the thread's next
+ * libcausal call, which may replace or clear it (a successful call may
+ * leave it ""). Never NULL. */
 CAUSAL_API const char *causal_last_error(void);
 /* Clear this thread's last error message. */
 CAUSAL_API void causal_clear_error(void);
