@@ -37,6 +37,10 @@ struct causal_abtest {
   int margin_relative, boot_stat, boot_ci;
   int64_t boot_reps, seed;
   double conf_level, margin, quantile;
+  /* Normal critical value qnorm(1 - (1 - conf_level)/sides), kept in step
+   * with conf_level and alternative by the setters so that the per-
+   * comparison path does not recompute it (cz_abtest_refresh_crit). */
+  double zcrit;
 };
 
 /* What a comparison needs of one arm. */
@@ -75,6 +79,8 @@ const char *cz_abtest_metric_name(int metric);
 const char *cz_abtest_alt_name(int alt);
 double cz_abtest_pval(double z, double df, int alt);
 double cz_abtest_crit(double conf, double df, int alt);
+/* Recomputes t->zcrit after conf_level or alternative changed. */
+void cz_abtest_refresh_crit(causal_abtest *t);
 int cz_abtest_cuped_alloc(const causal_abtest *t, const causal_abstats *c,
                           cuped_info *ci);
 int cz_abtest_compare_core(const causal_abtest *t, const causal_abstats *c,
