@@ -995,23 +995,46 @@ static void test_large_df_quantile(void **state) {
   causal_abstats *a, *b;
   assert_ok(causal_abstats_from_sums(&a, 3000, 30000, 3000 * 100.0 + 2999 * 4));
   assert_ok(causal_abstats_from_sums(&b, 2500, 25300, 2500 * 102.4144 + 2499 * 9));
+  causal_abstats *sa, *sb;
+  assert_ok(causal_abstats_from_sums(&sa, 20, 200, 20 * 100.0 + 19 * 4));
+  assert_ok(causal_abstats_from_sums(&sb, 15, 156, 15 * 108.16 + 14 * 9));
+  double lift_se = 0;
   causal_abtest *t;
   assert_ok(causal_abtest_new(&t));
   const double levels[4] = {0.5, 0.9, 0.95, 0.998};
   for (int i = 0; i < 4; i++)
     for (int alt = 0; alt < 2; alt++) {
       double o[CAUSAL_AB_NOUT];
-      assert_ok(causal_abtest_set_double(t, CAUSAL_ABTEST_CONF_LEVEL, levels[i]));
+      /* each setter is the last one called before some comparison */
       assert_ok(causal_abtest_set_int(t, CAUSAL_ABTEST_ALTERNATIVE, alt));
+      if (alt == 0)
+        assert_ok(causal_abtest_set_double(t, CAUSAL_ABTEST_CONF_LEVEL, levels[i]));
       assert_ok(causal_abtest_compare_values(t, a, b, o, CAUSAL_AB_NOUT));
       assert_true(o[CAUSAL_AB_OUT_DF] > 1000);
       double pr = alt ? levels[i] : (1 + levels[i]) / 2;
       double q = cz_qt(pr, o[CAUSAL_AB_OUT_DF], 1, 0);
       assert_close(o[0] - o[4], q * o[1], 1e-12);
+      /* The lift interval uses the normal quantile the spec stores: it must
+       * follow every change of CONF_LEVEL and ALTERNATIVE. */
+      double zq = cz_qnorm(pr, 1, 0);
+      double lw = o[CAUSAL_AB_OUT_LIFT] - o[CAUSAL_AB_OUT_LIFT_LOW];
+      if (i == 0 && alt == 0)
+        lift_se = lw / zq;
+      if (zq == 0) /* one-sided at level 0.5: an empty-width bound */
+        assert_true(lw == 0);
+      else
+        assert_close(lw / zq, lift_se, 1e-12);
+      /* small df: the exact t quantile */
+      assert_ok(causal_abtest_compare_values(t, sa, sb, o, CAUSAL_AB_NOUT));
+      assert_true(o[CAUSAL_AB_OUT_DF] < 100);
+      q = cz_qt(pr, o[CAUSAL_AB_OUT_DF], 1, 0);
+      assert_close(o[0] - o[4], q * o[1], 1e-12);
     }
   causal_abtest_free(t);
   causal_abstats_free(a);
   causal_abstats_free(b);
+  causal_abstats_free(sa);
+  causal_abstats_free(sb);
 }
 
 static int oom_analysis(void *arg) {
