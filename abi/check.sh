@@ -33,7 +33,7 @@ if [ -n "$unlisted" ]; then
   echo "ABI: exported but not declared in a public header:"; echo "$unlisted"; status=1
 fi
 if command -v abidiff >/dev/null; then
-  abidiff --no-added-syms --headers-dir2 "$root/include" "$here/libcausal.abi" "$so" >/tmp/abidiff.txt 2>&1
+  abidiff --no-added-syms --headers-dir1 "$root/include" --headers-dir2 "$root/include" "$here/libcausal.abi" "$so" >/tmp/abidiff.txt 2>&1
   rc=$?
   if [ $((rc & 8)) -ne 0 ] || [ $((rc & 3)) -ne 0 ]; then
     echo "ABI: abidiff reports an incompatible change or failed (exit $rc):"; cat /tmp/abidiff.txt; status=1
