@@ -473,16 +473,9 @@ static int validate_state(const causal_abstats *s) {
     if (s->n == 0 && s->mean[j] != 0)
       return corrupt("an empty state must have mean 0");
   }
-  for (size_t k = 0; k < p; k++)
-    for (size_t j = 0; j <= k; j++) {
-      double c = s->C[j + k * p];
-      if (!isfinite(c))
-        return corrupt("non-finite co-moment");
-      if (j == k && c < 0)
-        return corrupt("negative co-moment diagonal");
-      if (s->n == 0 && c != 0)
-        return corrupt("non-zero co-moment in an empty state");
-    }
+  const char *why = cz_serial_comoment_invalid(s->C, p, s->n == 0);
+  if (why != NULL)
+    return corrupt(why);
   return CAUSAL_OK;
 }
 

@@ -663,16 +663,9 @@ static int validate_state(const causal_moments *m) {
       return corrupt("an empty state must have mean 0, min +Inf, max -Inf");
     }
   }
-  for (size_t k = 0; k < p; k++)
-    for (size_t j = 0; j <= k; j++) {
-      double c = s->C[j + k * p];
-      if (!isfinite(c))
-        return corrupt("non-finite co-moment");
-      if (j == k && c < 0)
-        return corrupt("negative co-moment diagonal");
-      if (s->W == 0 && c != 0)
-        return corrupt("non-zero co-moment in an empty state");
-    }
+  const char *why = cz_serial_comoment_invalid(s->C, p, s->W == 0);
+  if (why != NULL)
+    return corrupt(why);
   return CAUSAL_OK;
 }
 

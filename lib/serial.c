@@ -3,6 +3,7 @@
  * the host's endianness or alignment rules. */
 #include "internal/serial.h"
 
+#include <math.h>
 #include <string.h>
 
 static const uint8_t cz_magic[4] = {'C', 'Z', 'S', 'T'};
@@ -235,4 +236,18 @@ int cz_serial_open(const char *who, const uint8_t *buf, size_t len,
     *version = v;
   cz_reader_init(payload, buf + CZ_SERIAL_HEADER, expect);
   return CAUSAL_OK;
+}
+
+const char *cz_serial_comoment_invalid(const double *C, size_t p, int empty) {
+  for (size_t k = 0; k < p; k++)
+    for (size_t j = 0; j <= k; j++) {
+      double c = C[j + k * p];
+      if (!isfinite(c))
+        return "non-finite co-moment";
+      if (j == k && c < 0)
+        return "negative co-moment diagonal";
+      if (empty && c != 0)
+        return "non-zero co-moment in an empty state";
+    }
+  return NULL;
 }

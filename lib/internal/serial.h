@@ -121,4 +121,11 @@ int cz_reader_finish(const char *who, const cz_reader *r);
 int cz_serial_open(const char *who, const uint8_t *buf, size_t len,
                    unsigned kind, unsigned *version, cz_reader *payload);
 
+/* Invariants of a decoded p x p co-moment matrix C (column-major, upper
+ * triangle read): finite entries, non-negative diagonal, all zero when the
+ * state is empty. Returns NULL when they hold, else the violated rule as
+ * static text for the caller's CAUSAL_ECORRUPT message. Shared by every
+ * state built on co-moments (moments, abstats). */
+const char *cz_serial_comoment_invalid(const double *C, size_t p, int empty);
+
 #endif /* CZ_INTERNAL_SERIAL_H */
