@@ -47,8 +47,13 @@ typedef struct demo_step {
 typedef struct demo {
   uint64_t seed;
   size_t rows;
+  const char *out_dir;               /* --out: where results.json goes */
   causal_dataset *rct, *obs, *panel; /* the scenario (simulate step) */
   causal_result *truth;
+  /* The steps run so far (estimates and details), for steps that combine
+   * earlier results: fusion, the report. */
+  const struct demo_step *done;
+  size_t ndone;
 } demo;
 
 #define DEMO_SKIPPED (-1000)
@@ -782,6 +787,7 @@ int cmd_demo(const char *cmd, int argc, char **argv) {
   int st = parse_args(argc, argv, &d, &out, &json);
   if (st != 0)
     return st < 0 ? 0 : st;
+  d.out_dir = out;
   if (mkdir(out, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "%s demo: cannot create directory '%s': %s\n", prog, out,
             strerror(errno));
@@ -810,6 +816,8 @@ int cmd_demo(const char *cmd, int argc, char **argv) {
     }
     if (progress)
       fprintf(stderr, "[%zu/%d] %s ...\n", k + 1, (int)NSTEPS, s->name);
+    d.done = run;
+    d.ndone = k;
     double a = now();
     s->rc = steps[k].run(&d, s);
     s->seconds = now() - a;
