@@ -133,9 +133,22 @@ void cz_xml_escape(cz_buf *b, const char *s, size_t maxcp) {
   }
 }
 
+static int word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
+}
+
 void cz_md_escape(cz_buf *b, const char *s, int oneline) {
   unsigned cp;
+  const char *start = s;
   while (*s) {
+    /* an underscore inside a word (p_value) never emphasizes in GFM:
+     * left as is, so names stay readable in logs */
+    if (*s == '_' && s > start && word_char(s[-1]) && word_char(s[1])) {
+      cz_buf_puts(b, "_");
+      s++;
+      continue;
+    }
     size_t k = cz_utf8_next(s, &cp);
     if (k == 0) {
       cz_buf_puts(b, "\xEF\xBF\xBD");

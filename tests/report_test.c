@@ -115,8 +115,8 @@ static void test_escape(void **state) {
   e = escape("abcd", 4, 0);
   assert_string_equal(e, "abcd");
   free(e);
-  e = escape("a|b*c_d\\e\nf", 0, 1);
-  assert_string_equal(e, "a\\|b\\*c\\_d\\\\e f");
+  e = escape("a|b*c_d\\e\nf _x y_", 0, 1);
+  assert_string_equal(e, "a\\|b\\*c_d\\\\e f \\_x y\\_");
   free(e);
   assert_int_equal(cz_utf8_len("\xC3\xA9\xff" "a"), 3);
 }
