@@ -8,17 +8,40 @@
 
 /* ---- numbers and ticks ---- */
 
+/* A host may have set a locale whose decimal point is not '.' (printf
+ * follows LC_NUMERIC): map any run of other bytes to a single '.', so
+ * SVG coordinates and table numbers never depend on the locale. */
+static void dot_decimal(char *buf) {
+  size_t k = 0;
+  int in_sep = 0;
+  for (size_t i = 0; buf[i]; i++) {
+    char c = buf[i];
+    if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' ||
+        c == 'E') {
+      buf[k++] = c;
+      in_sep = 0;
+    } else if (!in_sep) {
+      buf[k++] = '.';
+      in_sep = 1;
+    }
+  }
+  buf[k] = '\0';
+}
+
 void cz_fmt_num(char *buf, size_t cap, double v, int digits) {
   if (isnan(v))
     snprintf(buf, cap, "NA");
   else if (isinf(v))
     snprintf(buf, cap, v > 0 ? "Inf" : "-Inf");
-  else
+  else {
     snprintf(buf, cap, "%.*g", digits, v == 0 ? 0.0 : v);
+    dot_decimal(buf);
+  }
 }
 
 void cz_fmt_fixed(char *buf, size_t cap, double v, int ndec) {
   snprintf(buf, cap, "%.*f", ndec, v);
+  dot_decimal(buf);
   /* "-0.00" -> "0.00": a rounded negative zero is not a negative number */
   if (buf[0] == '-') {
     const char *p = buf + 1;

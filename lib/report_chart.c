@@ -903,7 +903,9 @@ static void row_axis(const causal_chart *c, const geom *g, cz_buf *b) {
       num(b, y);
       cz_buf_puts(b, "\" width=\"");
       num(b, g->right - g->left);
-      cz_buf_printf(b, "\" height=\"%.2f\" fill=\"#f4f6f8\"/>", ROW_H);
+      cz_buf_puts(b, "\" height=\"");
+      num(b, ROW_H);
+      cz_buf_puts(b, "\" fill=\"#f4f6f8\"/>");
     }
     text(b, g->left - 10, y + ROW_H / 2 + 4,
          "text-anchor=\"end\" fill=\"#1a1a1a\"", c->rows[i], MAX_LABEL);

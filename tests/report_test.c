@@ -6,6 +6,8 @@
 
 #include "internal/report.h"
 
+#include <locale.h>
+
 static size_t count(const char *hay, const char *needle) {
   size_t n = 0, k = strlen(needle);
   for (const char *p = strstr(hay, needle); p; p = strstr(p + k, needle))
@@ -79,6 +81,17 @@ static void test_format(void **state) {
   assert_string_equal(buf, "-Inf");
   cz_fmt_num(buf, sizeof buf, 3.14159265, 4);
   assert_string_equal(buf, "3.142");
+  /* a host locale with a decimal comma does not leak into the output */
+  const char *locs[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8"};
+  for (size_t i = 0; i < 3; i++) {
+    if (setlocale(LC_NUMERIC, locs[i]) == NULL)
+      continue;
+    cz_fmt_num(buf, sizeof buf, -1234.5, 6);
+    setlocale(LC_NUMERIC, "C");
+    assert_string_equal(buf, "-1234.5");
+    break;
+  }
+  setlocale(LC_NUMERIC, "C");
 }
 
 /* ---- escaping ---- */
