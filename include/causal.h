@@ -19,5 +19,6 @@
 #include "causal/sequential.h"
 #include "causal/bayes_ab.h"
 #include "causal/simulate.h"
+#include "causal/report.h"
 
 #endif /* CAUSAL_H */

@@ -7,6 +7,7 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang abigail-tools python3-pytest python3-numpy
          python3-pandas python3-scipy python3-mpmath python3-statsmodels
          r-base-core r-base-dev r-cran-sandwich r-cran-aer)
+  pkgs+=(chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -54,6 +54,34 @@ void cli_print_signif(void);
 /* The result's warnings on stderr. */
 void cli_print_warnings(const causal_result *r);
 
+/* --report FILE.html / --markdown FILE.md (report_opts.c); see the comment
+ * at the top of report_opts.c for the three lines a command adds. */
+typedef struct cli_report {
+  const char *html, *md; /* output paths ("-": stdout) or NULL */
+  int bad;               /* a usage error was reported */
+} cli_report;
+/* The two --help lines, for string-literal concatenation in usage text. */
+#define CLI_REPORT_HELP                                                        \
+  "  --report FILE       also write a self-contained HTML report\n"          \
+  "  --markdown FILE     also write the report as Markdown\n"
+/* 1 if argv[*i] is a report option (its value taken, *i advanced; check
+ * o->bad), else 0. */
+int cli_report_option(cli_report *o, const char *cmd, int argc, char **argv,
+                      int *i);
+int cli_report_wanted(const cli_report *o);
+/* Forest plot of a coefficient-table entry (intercept left out if asked),
+ * and the event-study plot of a table entry against a vector of periods. */
+int cli_chart_table(causal_chart **out, const causal_result *r,
+                    const char *entry, const char *title, const char *xlabel,
+                    int skip_intercept);
+int cli_chart_event(causal_chart **out, const causal_result *r,
+                    const char *entry, const char *xentry, const char *title);
+/* Write the requested files: the command line, charts (NULLs skipped), then
+ * the result's entries as tables. 0 or an exit code. */
+int cli_report_write(const cli_report *o, const char *cmd, int argc,
+                     char **argv, const causal_result *res,
+                     causal_chart *const *charts, size_t ncharts);
+
 /* Commands: argv holds the command's own arguments (after its name). */
 typedef int (*cli_command)(const char *cmd, int argc, char **argv);
 int cmd_describe(const char *cmd, int argc, char **argv);

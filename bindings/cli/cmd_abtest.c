@@ -35,6 +35,7 @@ static void abtest_usage(FILE *f) {
       "  --control LABEL      control arm label\n"
       "  --aggregates         the file holds per-arm aggregates\n"
       "  --json               write the result as JSON\n"
+      CLI_REPORT_HELP
       "\n"
       "examples:\n"
       "  %s abtest --y revenue --covariate pre_revenue units.csv\n"
@@ -104,6 +105,7 @@ int cmd_abtest(const char *cmd, int argc, char **argv) {
   int metric = CAUSAL_AB_MEAN, test = 0, alt = 0, adjust = 0, json = 0,
       aggregates = 0;
   double margin = 0, conf = 0.95;
+  cli_report rep = {NULL, NULL, 0};
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -116,6 +118,9 @@ int cmd_abtest(const char *cmd, int argc, char **argv) {
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       abtest_usage(stdout);
       return 0;
+    } else if (cli_report_option(&rep, "abtest", argc, argv, &i)) {
+      if (rep.bad)
+        return EXIT_USAGE;
     } else if (strcmp(a, "--json") == 0) {
       json = 1;
     } else if (strcmp(a, "--aggregates") == 0) {
@@ -393,6 +398,13 @@ int cmd_abtest(const char *cmd, int argc, char **argv) {
       printf("SRM chi-square p-value: %.4g\n", srm);
     for (size_t i = 0; i < causal_result_nwarnings(r); i++)
       printf("warning: %s\n", causal_result_warning(r, i));
+  }
+  if (code == 0 && cli_report_wanted(&rep)) {
+    causal_chart *ch = NULL; /* each arm against the control */
+    cli_chart_table(&ch, r, "comparisons", "Difference from the control",
+                    "Difference (arm - control)", 0);
+    code = cli_report_write(&rep, "abtest", argc, argv, r, &ch, 1);
+    causal_chart_free(ch);
   }
   causal_result_free(r);
   causal_abtest_free(t);

@@ -14,6 +14,7 @@ static void describe_usage(FILE *f) {
           "\n"
           "options:\n"
           "  --json            write the result as JSON instead of a table\n"
+          CLI_REPORT_HELP
           "  --delimiter C     field delimiter (default ','; 'tab' for TAB)\n"
           "  --no-header       the first line is data; columns are V1, V2, ...\n"
           "  --na TOKEN        treat TOKEN as missing (repeatable; replaces the\n"
@@ -87,6 +88,7 @@ static int print_table(const causal_result *r) {
 int cmd_describe(const char *cmd, int argc, char **argv) {
   (void)cmd;
   int json = 0;
+  cli_report rep = {NULL, NULL, 0};
   const char *path = NULL;
   causal_csv_options *opts = NULL;
   int rc = causal_csv_options_new(&opts);
@@ -99,6 +101,8 @@ int cmd_describe(const char *cmd, int argc, char **argv) {
       describe_usage(stdout);
       causal_csv_options_free(opts);
       return 0;
+    } else if (cli_report_option(&rep, "describe", argc, argv, &i)) {
+      status = rep.bad ? EXIT_USAGE : 0;
     } else if (strcmp(a, "--json") == 0) {
       json = 1;
     } else if (strcmp(a, "--no-header") == 0) {
@@ -148,6 +152,8 @@ int cmd_describe(const char *cmd, int argc, char **argv) {
     status = fail(rc, "describe");
   if (status == 0)
     status = json ? print_json(res) : print_table(res);
+  if (status == 0) /* tables only: no picture adds to a summary */
+    status = cli_report_write(&rep, "describe", argc, argv, res, NULL, 0);
   causal_result_free(res);
   causal_dataset_free(ds);
   causal_csv_options_free(opts);

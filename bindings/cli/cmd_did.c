@@ -59,6 +59,7 @@ static void did_usage(FILE *f) {
           "\n"
           "input and output:\n"
           "  --json              write the full result as JSON\n"
+          CLI_REPORT_HELP
           "  --cat COLS          read these columns as categorical\n"
           "  --delimiter C       field delimiter (default ','; 'tab')\n"
           "  --na TOKEN          missing-value token (repeatable)\n"
@@ -434,6 +435,7 @@ int cmd_did(const char *cmd, int argc, char **argv) {
   causal_did *d = NULL;
   causal_dataset *ds = NULL;
   causal_result *res = NULL;
+  cli_report rep = {NULL, NULL, 0};
   if ((rc = causal_csv_options_new(&opts)) != CAUSAL_OK ||
       (rc = causal_did_new(&d, CAUSAL_DID_TWFE)) != CAUSAL_OK) {
     causal_csv_options_free(opts);
@@ -446,6 +448,10 @@ int cmd_did(const char *cmd, int argc, char **argv) {
       causal_did_free(d);
       causal_csv_options_free(opts);
       return 0;
+    }
+    if (cli_report_option(&rep, "did", argc, argv, &i)) {
+      status = rep.bad ? EXIT_USAGE : 0;
+      continue;
     }
     if (a[0] != '-' || a[1] == '\0') {
       if (g.path != NULL) {
@@ -514,6 +520,15 @@ int cmd_did(const char *cmd, int argc, char **argv) {
       x = xs;
     }
     status = print_did(res, g.placebo ? g.placebo : g.y, x);
+  }
+  if (status == 0 && cli_report_wanted(&rep)) {
+    /* event-study coefficients if any, else the coefficient plot */
+    causal_chart *ch = NULL;
+    if (cli_chart_event(&ch, res, "event", "event_time",
+                        "Event-study estimates") != CAUSAL_OK)
+      cli_chart_table(&ch, res, "coef", "Coefficients", NULL, 1);
+    status = cli_report_write(&rep, "did", argc, argv, res, &ch, 1);
+    causal_chart_free(ch);
   }
   causal_result_free(res);
   causal_dataset_free(ds);

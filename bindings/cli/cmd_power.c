@@ -23,6 +23,7 @@ static void usage(FILE *f) {
           "  --dunnett      Dunnett instead of Bonferroni for K > 2\n"
           "  --sample two|one|paired\n"
           "  --json         the full result as JSON\n"
+          CLI_REPORT_HELP
           "examples:\n"
           "  %s power --method prop_pooled --baseline 0.1 --effect 0.02 "
           "--power 0.8\n"
@@ -53,10 +54,57 @@ static const struct {
              {"--ratio", CAUSAL_POWER_ALLOC_RATIO},
              {"--rho", CAUSAL_POWER_RHO}};
 
+/* --report: power against the control-arm size for the solved design, at
+ * the effect and at half and 1.5 times it (points the method cannot solve
+ * are left out). */
+static int power_curve(causal_chart **out, causal_power *p,
+                       const causal_result *r, int relative) {
+  double n = cli_scalar(r, "n"), pw = cli_scalar(r, "power");
+  double eff = cli_scalar(r, relative ? "effect_relative" : "effect");
+  enum { G = 41 };
+  static const double mult[3] = {1.0, 0.5, 1.5};
+  static const char *const names[3] = {"at the effect", "half the effect",
+                                       "1.5 x the effect"};
+  double x[G], y[G];
+  int rc = causal_chart_new(out, CAUSAL_CHART_LINE, "Power by sample size");
+  if (rc == 0)
+    rc = causal_chart_set_labels(*out, "Control-arm sample size", "Power");
+  if (rc == 0)
+    rc = causal_power_set_int(p, CAUSAL_POWER_SOLVE, CAUSAL_POWER_SOLVE_POWER);
+  for (int s = 0; s < 3 && rc == 0 && isfinite(n) && isfinite(eff); s++) {
+    size_t m = 0;
+    for (int k = 0; k < G; k++) {
+      causal_result *q = NULL;
+      double nk = 2 + (2.5 * n - 2) * k / (G - 1);
+      if (causal_power_set_double(p, CAUSAL_POWER_N, nk) != 0 ||
+          causal_power_set_double(p, CAUSAL_POWER_EFFECT, eff * mult[s]) ||
+          causal_power_solve(&q, p) != 0)
+        continue;
+      x[m] = nk;
+      y[m] = cli_scalar(q, "power");
+      m += isfinite(y[m]);
+      causal_result_free(q);
+    }
+    if (m > 1)
+      rc = causal_chart_add_line(*out, names[s], x, y, m,
+                                 s == 0 ? 0 : CAUSAL_CHART_DASHED);
+  }
+  if (rc == 0 && isfinite(pw))
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_Y, pw, "power");
+  if (rc == 0 && isfinite(n))
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_X, n, "n");
+  if (rc == 0)
+    rc = causal_chart_set_double(*out, CAUSAL_CHART_Y_LOW, 0);
+  if (rc == 0)
+    rc = causal_chart_set_double(*out, CAUSAL_CHART_Y_HIGH, 1);
+  return rc;
+}
+
 int cmd_power(const char *cmd, int argc, char **argv) {
   (void)cmd;
   int method = 0, json = 0, have[3] = {0, 0, 0};
   causal_power *p = NULL;
+  cli_report rep = {NULL, NULL, 0};
   int ints[8][2];
   int nints = 0;
   double reals[16];
@@ -69,6 +117,11 @@ int cmd_power(const char *cmd, int argc, char **argv) {
     }
     if (!strcmp(a, "--json")) {
       json = 1;
+      continue;
+    }
+    if (cli_report_option(&rep, "power", argc, argv, &i)) {
+      if (rep.bad)
+        return EXIT_USAGE;
       continue;
     }
     if (!strcmp(a, "--strict")) {
@@ -155,6 +208,15 @@ int cmd_power(const char *cmd, int argc, char **argv) {
   causal_result *r = NULL;
   if (rc == 0)
     rc = causal_power_solve(&r, p);
+  causal_chart *curve = NULL;
+  int relative = 0;
+  for (int k = 0; k < nints; k++)
+    relative |= ints[k][0] == CAUSAL_POWER_RELATIVE && ints[k][1];
+  if (rc == 0 && cli_report_wanted(&rep) &&
+      power_curve(&curve, p, r, relative) != 0) {
+    causal_chart_free(curve); /* the report still has the tables */
+    curve = NULL;
+  }
   causal_power_free(p);
   if (rc != 0)
     return fail(rc, "power");
@@ -176,6 +238,9 @@ int cmd_power(const char *cmd, int argc, char **argv) {
     printf("power         %.6g\n", pw);
     printf("effect        %.6g\n", e);
   }
+  if (ex == 0)
+    ex = cli_report_write(&rep, "power", argc, argv, r, &curve, 1);
+  causal_chart_free(curve);
   causal_result_free(r);
   return ex;
 }

@@ -57,6 +57,7 @@ static void regress_usage(FILE *f, const char *cmd) {
           "\n"
           "input and output:\n"
           "  --json              write the full result as JSON\n"
+          CLI_REPORT_HELP
           "  --cat COLS          read these columns as categorical\n"
           "  --delimiter C       field delimiter (default ','; 'tab')\n"
           "  --na TOKEN          missing-value token (repeatable)\n"
@@ -307,6 +308,7 @@ int cmd_regress(const char *cmd, int argc, char **argv) {
   causal_regress *m = NULL;
   causal_dataset *ds = NULL;
   causal_result *res = NULL;
+  cli_report rep = {NULL, NULL, 0};
   if ((rc = causal_csv_options_new(&opts)) != CAUSAL_OK ||
       (rc = causal_regress_new(&m, family)) != CAUSAL_OK) {
     causal_csv_options_free(opts);
@@ -319,6 +321,10 @@ int cmd_regress(const char *cmd, int argc, char **argv) {
       causal_regress_free(m);
       causal_csv_options_free(opts);
       return 0;
+    }
+    if (cli_report_option(&rep, cmd, argc, argv, &i)) {
+      status = rep.bad ? EXIT_USAGE : 0;
+      continue;
     }
     if (a[0] != '-' || a[1] == '\0') {
       if (path != NULL) {
@@ -469,6 +475,13 @@ int cmd_regress(const char *cmd, int argc, char **argv) {
              endog ? "]" : "", absorb ? " | " : "",
              absorb ? plus_list(as, sizeof as, absorb) : "");
     status = print_regression(res, title);
+  }
+  if (status == 0 && cli_report_wanted(&rep)) {
+    causal_chart *ch = NULL; /* coefficient plot without the intercept */
+    cli_chart_table(&ch, res, "coef", "Coefficients with confidence "
+                    "intervals", NULL, 1);
+    status = cli_report_write(&rep, cmd, argc, argv, res, &ch, 1);
+    causal_chart_free(ch);
   }
   causal_result_free(res);
   causal_dataset_free(ds);

@@ -48,6 +48,7 @@ from .abtest import ArmStats, ABTest, srm, p_adjust  # noqa: F401
 from .stream import RegressionAccumulator, stream_fit  # noqa: F401
 from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
 from .simulate import simulate_scenario  # noqa: F401
+from .report import Report, Chart  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -86,3 +87,4 @@ __all__ = [
 __all__ += ["RegressionAccumulator", "stream_fit"]  # causal.stream
 __all__ += ["did", "event_study", "breusch_pagan", "DidResult"]  # causal.did
 __all__ += ["simulate_scenario"]  # causal.simulate
+__all__ += ["Report", "Chart"]  # causal.report

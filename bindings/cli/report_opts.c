@@ -1,0 +1,211 @@
+/* causal CLI: --report FILE.html and --markdown FILE.md for any command
+ * (include/causal/report.h). A command adds reports in three steps:
+ *   1. in its option loop:  if (cli_report_option(&rep, "cmd", argc, argv,
+ *                               &i)) { if (rep.bad) return EXIT_USAGE;
+ *                               continue; }
+ *   2. after the analysis:  build charts from the result (cli_chart_table,
+ *                           cli_chart_event) or from plain arrays;
+ *   3. cli_report_write(&rep, "cmd", argc, argv, res, charts, n) writes the
+ *      requested files: title, the command line, the charts, then every
+ *      entry of the result as tables. */
+#include "cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_report_option(cli_report *o, const char *cmd, int argc, char **argv,
+                      int *i) {
+  const char *a = argv[*i];
+  const char **dst = NULL;
+  if (strcmp(a, "--report") == 0 || strncmp(a, "--report=", 9) == 0)
+    dst = &o->html;
+  else if (strcmp(a, "--markdown") == 0 || strncmp(a, "--markdown=", 11) == 0)
+    dst = &o->md;
+  else
+    return 0;
+  const char *eq = strchr(a, '=');
+  if (eq != NULL) {
+    *dst = eq + 1;
+  } else if (*i + 1 < argc) {
+    *dst = argv[++*i];
+  } else {
+    fprintf(stderr, "%s %s: %s needs a file name\n", prog, cmd, a);
+    o->bad = 1;
+    return 1;
+  }
+  if (**dst == '\0') {
+    fprintf(stderr, "%s %s: %.10s needs a file name\n", prog, cmd, a);
+    o->bad = 1;
+  }
+  return 1;
+}
+
+int cli_report_wanted(const cli_report *o) {
+  return o->html != NULL || o->md != NULL;
+}
+
+/* Rows of a TABLE entry (estimate and interval), the intercept optionally
+ * left out. */
+int cli_chart_table(causal_chart **out, const causal_result *r,
+                    const char *entry, const char *title, const char *xlabel,
+                    int skip_intercept) {
+  const double *v = NULL;
+  size_t k = 0, nc = 0;
+  *out = NULL;
+  int rc = causal_result_get_matrix(r, entry, &v, &k, &nc);
+  if (rc != CAUSAL_OK)
+    return rc;
+  if (nc < CAUSAL_TABLE_NCOLS || k == 0)
+    return CAUSAL_ENOTFOUND;
+  const char **lab = calloc(k, sizeof *lab);
+  double *e = calloc(3 * k, sizeof *e);
+  if (lab == NULL || e == NULL) {
+    free(lab);
+    free(e);
+    return CAUSAL_ENOMEM;
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < k; i++) {
+    const char *name = causal_result_dimname(r, entry, 0, i);
+    if (skip_intercept && k > 1 && name && strcmp(name, "(Intercept)") == 0)
+      continue;
+    lab[m] = name ? name : "?";
+    e[m] = v[i + CAUSAL_TABLE_ESTIMATE * k];
+    e[k + m] = v[i + CAUSAL_TABLE_CONF_LOW * k];
+    e[2 * k + m] = v[i + CAUSAL_TABLE_CONF_HIGH * k];
+    m++;
+  }
+  rc = causal_chart_forest_plot(out, title, lab, e, e + k, e + 2 * k, m, 0.0);
+  if (rc == CAUSAL_OK && xlabel)
+    rc = causal_chart_set_labels(*out, xlabel, NULL);
+  free(lab);
+  free(e);
+  if (rc != CAUSAL_OK) {
+    causal_chart_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+int cli_chart_event(causal_chart **out, const causal_result *r,
+                    const char *entry, const char *xentry, const char *title) {
+  const double *v = NULL, *t = NULL;
+  size_t k = 0, nc = 0, nt = 0;
+  *out = NULL;
+  int rc = causal_result_get_matrix(r, entry, &v, &k, &nc);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_get_vector(r, xentry, &t, &nt);
+  if (rc != CAUSAL_OK)
+    return rc;
+  if (nt != k || k == 0 || nc < CAUSAL_TABLE_NCOLS)
+    return CAUSAL_EDIM;
+  double *e = malloc(3 * k * sizeof *e);
+  if (e == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t i = 0; i < k; i++) {
+    /* the reference period has no estimate: drawn at 0 without interval */
+    double est = v[i + CAUSAL_TABLE_ESTIMATE * k];
+    e[i] = isfinite(est) ? est : 0.0;
+    e[k + i] = isfinite(est) ? v[i + CAUSAL_TABLE_CONF_LOW * k] : NAN;
+    e[2 * k + i] = isfinite(est) ? v[i + CAUSAL_TABLE_CONF_HIGH * k] : NAN;
+  }
+  rc = causal_chart_new(out, CAUSAL_CHART_INTERVAL, title);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(*out, "Periods relative to treatment",
+                                 "Estimate");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_intervals(*out, "Estimate with confidence interval",
+                                    t, e, e + k, e + 2 * k, k);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_Y, 0.0, NULL);
+  double ref = cli_scalar(r, "reference");
+  if (rc == CAUSAL_OK && isfinite(ref))
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_X, ref + 0.5,
+                                  "treatment");
+  free(e);
+  if (rc != CAUSAL_OK) {
+    causal_chart_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+static int write_text(const char *path, const char *s, size_t n) {
+  FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+  if (f == NULL) {
+    fprintf(stderr, "%s: cannot write '%s'\n", prog, path);
+    return EXIT_INPUT;
+  }
+  int bad = fwrite(s, 1, n, f) != n;
+  if (f != stdout)
+    bad |= fclose(f) != 0;
+  else
+    bad |= fflush(f) != 0;
+  if (bad) {
+    fprintf(stderr, "%s: error writing '%s'\n", prog, path);
+    return EXIT_INPUT;
+  }
+  return 0;
+}
+
+int cli_report_write(const cli_report *o, const char *cmd, int argc,
+                     char **argv, const causal_result *res,
+                     causal_chart *const *charts, size_t ncharts) {
+  if (!cli_report_wanted(o))
+    return 0;
+  causal_report *rep = NULL;
+  char title[256], *line = NULL;
+  snprintf(title, sizeof title, "causal %s", cmd);
+  /* the command line, without the report options themselves */
+  size_t cap = 64;
+  for (int i = 0; i < argc; i++)
+    cap += strlen(argv[i]) + 3;
+  line = malloc(cap);
+  if (line == NULL)
+    return fail(CAUSAL_ENOMEM, "report");
+  size_t n = (size_t)snprintf(line, cap, "%s %s", prog, cmd);
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--report") == 0 || strcmp(a, "--markdown") == 0) {
+      i++;
+      continue;
+    }
+    if (strncmp(a, "--report=", 9) == 0 || strncmp(a, "--markdown=", 11) == 0)
+      continue;
+    n += (size_t)snprintf(line + n, cap - n, " %s", a);
+  }
+  int rc = causal_report_new(&rep, title);
+  const char *key[2] = {"Command", "Result"};
+  const char *val[2] = {line, res ? causal_result_kind(res) : ""};
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_keyvalue(rep, key, val, res ? 2 : 1);
+  for (size_t i = 0; rc == CAUSAL_OK && i < ncharts; i++)
+    if (charts[i] != NULL)
+      rc = causal_report_add_chart(rep, charts[i]);
+  if (rc == CAUSAL_OK && res != NULL)
+    rc = causal_report_add_heading(rep, 2, "Results");
+  if (rc == CAUSAL_OK && res != NULL)
+    rc = causal_report_add_result(rep, res, NULL);
+  free(line);
+  int status = rc == CAUSAL_OK ? 0 : fail(rc, "report");
+  char *text = NULL;
+  size_t len = 0;
+  if (status == 0 && o->html != NULL) {
+    if ((rc = causal_report_to_html(rep, &text, &len)) != CAUSAL_OK)
+      status = fail(rc, "report");
+    else
+      status = write_text(o->html, text, len);
+    causal_free(text);
+  }
+  if (status == 0 && o->md != NULL) {
+    if ((rc = causal_report_to_markdown(rep, &text, &len)) != CAUSAL_OK)
+      status = fail(rc, "report");
+    else
+      status = write_text(o->md, text, len);
+    causal_free(text);
+  }
+  causal_report_free(rep);
+  return status;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Renders the report gallery (tests/report_gallery.c) and checks every
+# document: SVG and XHTML well-formedness with Python's XML parser
+# (tests/ref/report_xml_check.py), then headless Chromium: no console
+# errors, the DOM holds the svg elements, and the screenshot is not blank.
+# usage: report_render_test.sh REPORT_GALLERY [KEEP_DIR]
+set -u
+gallery="${1:?usage: report_render_test.sh REPORT_GALLERY}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+out="${2:-$(mktemp -d)}"
+mkdir -p "$out"
+[ -n "${2:-}" ] || trap 'rm -rf "$out"' EXIT
+py=/usr/bin/python3
+status=0
+"$gallery" "$out" || { echo "FAIL: report_gallery"; exit 1; }
+"$py" "$here/ref/report_xml_check.py" "$out" || status=1
+
+chrome=""
+for c in /usr/bin/chromium /usr/bin/chromium-browser; do
+  [ -x "$c" ] && { chrome="$c"; break; }
+done
+if [ -z "$chrome" ]; then
+  echo "SKIP: chromium not installed (scripts/install-deps.sh --test)"
+  exit $status
+fi
+flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars
+       --no-first-run --disable-extensions --disable-dev-shm-usage
+       --user-data-dir="$out/profile")
+for html in "$out"/*.html; do
+  name="$(basename "$html" .html)"
+  # 1. DOM and console: every chart's svg must be in the rendered DOM
+  "$chrome" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom \
+    "file://$html" >"$out/$name.dom" 2>"$out/$name.log"
+  if grep -E 'CONSOLE|Uncaught|ERROR:.*(console|CONSOLE)' "$out/$name.log" \
+      | grep -v -E 'dbus|gpu|GPU|vaapi|Fontconfig|sandbox|crashpad' >/dev/null; then
+    echo "FAIL: $name: console errors:"; grep -E 'CONSOLE|Uncaught' "$out/$name.log"
+    status=1
+  fi
+  want="$(grep -o '<svg ' "$html" | wc -l)"
+  got="$(grep -o '<svg ' "$out/$name.dom" | wc -l)"
+  if [ "$want" -ne "$got" ] || ! grep -q '<h1>' "$out/$name.dom"; then
+    echo "FAIL: $name: rendered DOM has $got of $want svg elements"
+    status=1
+  fi
+  # 2. screenshot: not blank (many distinct colours, not one uniform page)
+  "$chrome" "${flags[@]}" --window-size=1000,1100 \
+    --screenshot="$out/$name.png" "file://$html" >/dev/null 2>&1
+  "$py" "$here/ref/report_xml_check.py" --png "$out/$name.png" || status=1
+done
+[ $status -eq 0 ] && echo "report_render: all documents OK"
+exit $status

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Tests of --report / --markdown on the CLI commands (report_opts.c):
+# files written, the expected charts and tables inside, well-formed XML
+# (Debian python3 xml.etree), the normal output unchanged, exit codes.
+# usage: report_test.sh PATH/TO/causal
+set -u
+causal="$1"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+data="$root/tests/data"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { if [ "$2" -eq "$3" ]; then pass=$((pass + 1)); else
+  echo "FAIL: $1 (exit $2, expected $3)"; fail=$((fail + 1)); fi; }
+contains() { if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); else
+  echo "FAIL: $1: '$3' not in $2"; fail=$((fail + 1)); fi; }
+lacks() { if grep -qF -- "$3" "$2"; then
+  echo "FAIL: $1: '$3' in $2"; fail=$((fail + 1)); else pass=$((pass + 1)); fi; }
+wellformed() {
+  if /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$2"; then
+    pass=$((pass + 1)); else echo "FAIL: $1: $2 is not well-formed"; fail=$((fail + 1)); fi; }
+
+# ols: coefficient plot (no intercept), coef table, same stdout as without
+"$causal" ols "$root/data/lalonde.csv" --y re78 --x treat,age,educ --vcov HC1 \
+  >"$tmp/plain.txt" 2>&1; check ols-plain $? 0
+"$causal" ols "$root/data/lalonde.csv" --y re78 --x treat,age,educ --vcov HC1 \
+  --report "$tmp/ols.html" --markdown "$tmp/ols.md" >"$tmp/o.txt" 2>&1
+check ols $? 0
+if cmp -s "$tmp/plain.txt" "$tmp/o.txt"; then pass=$((pass + 1)); else
+  echo "FAIL: --report changed the printed output"; fail=$((fail + 1)); fi
+contains ols-svg "$tmp/ols.html" "<title>Coefficients with confidence intervals</title>"
+contains ols-row "$tmp/ols.html" ">treat</text>"
+lacks ols-intercept "$tmp/ols.html" ">(Intercept)</text>"
+contains ols-table "$tmp/ols.html" "<td>(Intercept)</td>"
+contains ols-cmd "$tmp/ols.html" "--y re78 --x treat,age,educ --vcov HC1"
+lacks ols-cmd-report "$tmp/ols.html" "--report"
+wellformed ols "$tmp/ols.html"
+contains ols-md "$tmp/ols.md" "**Figure: Coefficients with confidence intervals**"
+contains ols-md-row "$tmp/ols.md" "| treat | "
+# deterministic: a second run gives the same bytes
+"$causal" ols "$root/data/lalonde.csv" --y re78 --x treat,age,educ --vcov HC1 \
+  --report "$tmp/ols2.html" >/dev/null 2>&1
+if cmp -s "$tmp/ols.html" "$tmp/ols2.html"; then pass=$((pass + 1)); else
+  echo "FAIL: report not deterministic"; fail=$((fail + 1)); fi
+# --report=FILE form and logit
+"$causal" logit "$root/data/lalonde.csv" --y treat --x age,educ \
+  --report="$tmp/logit.html" >/dev/null 2>&1; check logit $? 0
+contains logit "$tmp/logit.html" ">educ</text>"
+
+# did event study: intervals against relative time, treatment line
+"$causal" did "$data/did_fatalities.csv" --y frate --unit state --time year \
+  --cohort cohort --design event-study --leads 3 --lags 4 \
+  --report "$tmp/did.html" --markdown "$tmp/did.md" >/dev/null 2>&1
+check did $? 0
+contains did "$tmp/did.html" "<title>Event-study estimates</title>"
+contains did-ref "$tmp/did.html" ">treatment</text>"
+contains did-x "$tmp/did.html" ">Periods relative to treatment</text>"
+wellformed did "$tmp/did.html"
+contains did-md "$tmp/did.md" "| Series | x | y |"
+# did 2x2: coefficient plot
+"$causal" did "$data/did_fatalities.csv" --y frate --group grp --post post \
+  --cluster state --report "$tmp/did2.html" >/dev/null 2>&1; check did2x2 $? 0
+contains did2x2 "$tmp/did2.html" "<title>Coefficients</title>"
+
+# power: power curve with the solved n and target power marked
+"$causal" power --method mean_t --effect 1 --sd 2 --power 0.8 \
+  --report "$tmp/power.html" --markdown "$tmp/power.md" >/dev/null 2>&1
+check power $? 0
+contains power "$tmp/power.html" "<title>Power by sample size</title>"
+contains power-series "$tmp/power.html" ">half the effect</text>"
+contains power-n "$tmp/power.html" "<dt>n_ceiling</dt><dd>64</dd>"
+wellformed power "$tmp/power.html"
+contains power-md "$tmp/power.md" "Reference lines: y = 0.8 (power); x = 63.77 (n)"
+
+# abtest: forest plot of each arm against control
+"$causal" abtest "$data/abtest_units.csv" --report "$tmp/ab.html" \
+  --markdown "$tmp/ab.md" >/dev/null 2>&1; check abtest $? 0
+contains abtest "$tmp/ab.html" "<title>Difference from the control</title>"
+contains abtest-row "$tmp/ab.html" ">B - A</text>"
+wellformed abtest "$tmp/ab.html"
+contains abtest-md "$tmp/ab.md" "| B - A | 2.284 [1.073, 3.496] |"
+
+# describe: tables only; Markdown to stdout with '-'
+"$causal" describe "$root/data/lalonde.csv" --markdown - >"$tmp/d.txt" 2>&1
+check describe $? 0
+contains describe "$tmp/d.txt" "# causal describe"
+contains describe-table "$tmp/d.txt" "| age |"
+"$causal" describe "$root/data/lalonde.csv" --report "$tmp/d.html" >/dev/null
+check describe-html $? 0
+lacks describe-nochart "$tmp/d.html" "<svg"
+wellformed describe "$tmp/d.html"
+
+# errors: missing file name (usage), unwritable path (I/O), analysis
+# failure writes no report
+"$causal" ols "$root/data/lalonde.csv" --y re78 --x age --report \
+  >/dev/null 2>"$tmp/e"; check no-name $? 2
+contains no-name "$tmp/e" "--report needs a file name"
+"$causal" power --method mean_t --effect 1 --sd 2 --power 0.8 \
+  --report "$tmp/no/such/dir/r.html" >/dev/null 2>"$tmp/e"; check unwritable $? 3
+contains unwritable "$tmp/e" "cannot write"
+"$causal" ols "$root/data/lalonde.csv" --y nope --x age \
+  --report "$tmp/bad.html" >/dev/null 2>&1; check bad-column $? 1
+if [ -e "$tmp/bad.html" ]; then echo "FAIL: report written on failure"
+  fail=$((fail + 1)); else pass=$((pass + 1)); fi
+for c in ols did power abtest describe; do
+  "$causal" $c --help >"$tmp/h" 2>&1
+  contains "help-$c" "$tmp/h" "--report FILE"
+done
+echo "report CLI: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
