@@ -517,7 +517,7 @@ static int design_body(causal_result *r, const causal_gs *g, const double *t,
                        size_t k, work *w, double *mem) {
   double *b = mem, *a = mem + k, *pu = mem + 2 * k, *pl = mem + 3 * k;
   double *cum = mem + 4 * k, *inc = mem + 5 * k, *nom = mem + 6 * k;
-  double *bs = mem + 7 * k;
+  double *bs = mem + 7 * k, *pu0 = mem + 8 * k, *pl0 = mem + 9 * k;
   CZ_CHECK(efficacy_bounds(g, w, t, k, b));
   dctx c = {g, w, t, k, b, a, pu, pl, CAUSAL_OK};
   int fut = g->fut_spending != CAUSAL_GS_NONE;
@@ -561,13 +561,13 @@ static int design_body(causal_result *r, const causal_gs *g, const double *t,
     cont -= pu[i] + pl[i];
   }
   /* expected information under H0 with the futility bound respected */
-  crossing(w, t, k, 0, a, b, pu + 0, pl + 0);
+  crossing(w, t, k, 0, a, b, pu0, pl0);
   double eh0 = 0;
   cont = 1;
   for (size_t i = 0; i < k; i++) {
-    double stop = i + 1 < k ? pu[i] + pl[i] : cont;
+    double stop = i + 1 < k ? pu0[i] + pl0[i] : cont;
     eh0 += t[i] * stop;
-    cont -= pu[i] + pl[i];
+    cont -= pu0[i] + pl0[i];
   }
   crossing(w, t, k, theta, a, b, pu, pl);
   double prev = 0;
@@ -589,6 +589,8 @@ static int design_body(causal_result *r, const causal_gs *g, const double *t,
   CZ_CHECK(causal_result_set_vector(r, "beta_spent", bs, k, NULL));
   CZ_CHECK(causal_result_set_vector(r, "prob_upper_h1", pu, k, NULL));
   CZ_CHECK(causal_result_set_vector(r, "prob_lower_h1", pl, k, NULL));
+  CZ_CHECK(causal_result_set_vector(r, "prob_upper_h0", pu0, k, NULL));
+  CZ_CHECK(causal_result_set_vector(r, "prob_lower_h0", pl0, k, NULL));
   CZ_CHECK(causal_result_set_scalar(r, "drift", theta));
   CZ_CHECK(causal_result_set_scalar(r, "fixed_drift", zfix));
   CZ_CHECK(causal_result_set_scalar(r, "inflation_factor",
@@ -639,7 +641,7 @@ int causal_gs_design(causal_result **out, const causal_gs *g,
   CZ_CHECK(check_fut(g, DES));
   cz_alloc al = g->alloc;
   work *w = cz_malloc(&al, sizeof *w);
-  double *mem = cz_calloc(&al, 8 * k, sizeof(double));
+  double *mem = cz_calloc(&al, 10 * k, sizeof(double));
   causal_result *r = NULL;
   int rc = (w == NULL || mem == NULL) ? CAUSAL_ENOMEM : CAUSAL_OK;
   if (rc == CAUSAL_OK)

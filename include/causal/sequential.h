@@ -95,7 +95,8 @@ CAUSAL_API int causal_gs_bounds(int key, double *min, double *max);
  * "alpha_spent" (cumulative, all sides), "alpha_increment", "nominal_p"
  * (one-sided p-value of each upper bound), "beta_spent" (futility),
  * "prob_upper_h1", "prob_lower_h1" (crossing probabilities under the
- * drift); scalars "drift" (theta giving power 1 - beta), "fixed_drift"
+ * drift), "prob_upper_h0", "prob_lower_h0" (under theta = 0, with the
+ * futility bound respected: gsDesign's "P(Cross) if delta=0"); scalars "drift" (theta giving power 1 - beta), "fixed_drift"
  * (z_{1-alpha/sides} + z_{1-beta}), "inflation_factor" ((drift /
  * fixed_drift)^2: maximum information relative to the fixed design),
  * "power", "expected_info_h0", "expected_info_h1" (fractions of the
