@@ -20,6 +20,8 @@ static const struct {
     {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
     {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
     {"power", cmd_power, "sample size, power or MDE of an A/B test"},
+    {"sequential", cmd_sequential, "group-sequential boundaries and monitoring (Lan-DeMets spending)"},
+    {"bayes", cmd_bayes, "Bayesian A/B from per-arm aggregates: P(B>A), loss, intervals"},
 };
 
 static void usage(FILE *f) {

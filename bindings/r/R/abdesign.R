@@ -198,6 +198,20 @@ causal_bayes_normal <- function(mean_a, sd_a, n_a, mean_b, sd_b, n_b,
   .classed(.Call(C_bayes, 2L, args), "causal_bayes")
 }
 
+causal_bayes_normal_nig <- function(mean_a, sd_a, n_a, mean_b, sd_b, n_b,
+                                    prior_mean = 0, prior_kappa = 0,
+                                    prior_shape = -0.5, prior_scale = 0,
+                                    cred_level = 0.95) {
+  args <- c(.num1(mean_a, "mean_a"), .num1(sd_a, "sd_a"), .num1(n_a, "n_a"),
+            .num1(mean_b, "mean_b"), .num1(sd_b, "sd_b"), .num1(n_b, "n_b"),
+            .num1(prior_mean, "prior_mean"),
+            .num1(prior_kappa, "prior_kappa"),
+            .num1(prior_shape, "prior_shape"),
+            .num1(prior_scale, "prior_scale"),
+            .num1(cred_level, "cred_level"))
+  .classed(.Call(C_bayes, 4L, args), "causal_bayes")
+}
+
 causal_bayes_gamma <- function(y_a, e_a, y_b, e_b, prior = c(1, 0),
                                cred_level = 0.95) {
   .check(is.numeric(prior) && length(prior) == 2L,
