@@ -55,8 +55,9 @@ static void usage(FILE *f) {
       "examples:\n"
       "  %s bayes --a 120,1000 --b 145,1000\n"
       "  %s bayes --model nig --a 30,10.0,4.0 --b 40,10.8,5.0 --json\n"
-      "  %s bayes --model gamma --a 50,100 --b 61,100 --threshold 0.9\n",
-      prog, prog, prog, prog, prog);
+      "  %s bayes --model gamma --a 50,100 --b 61,100 --threshold 0.9\n"
+      "  %s bayes --input examples/bayes_arms.csv\n",
+      prog, prog, prog, prog, prog, prog);
 }
 
 enum { M_BETA, M_NORMAL, M_NIG, M_GAMMA };

@@ -56,8 +56,9 @@ static void usage(FILE *f) {
       "  %s sequential --k 5 --alpha 0.05\n"
       "  %s sequential --sides 1 --alpha 0.025 --spending hsd --param -4 "
       "--futility hsd --futility-param -2 --k 3\n"
-      "  %s sequential --looks 0.25,0.5,0.75,1 --z 1.1,2.2,3.1\n",
-      prog, prog, prog, prog, prog, prog);
+      "  %s sequential --looks 0.25,0.5,0.75,1 --z 1.1,2.2,3.1\n"
+      "  %s sequential --input examples/looks.csv --max-n 10000 --k 4\n",
+      prog, prog, prog, prog, prog, prog, prog);
 }
 
 enum { MAXLOOK = 1000 };
@@ -343,6 +344,7 @@ static int monitor(causal_gs *g, const opts *o, const causal_result *design) {
   size_t used = 0;
   for (size_t i = 0; i < o->z.n; i++) {
     int dec;
+    cli_progress("sequential: look %zu of %zu", i + 1, o->z.n);
     int rc = causal_gs_look(g, o->frac.v[i], o->z.v[i], &dec);
     if (rc != CAUSAL_OK)
       return fail(rc, "sequential");
@@ -426,6 +428,7 @@ int cmd_sequential(const char *cmd, int argc, char **argv) {
     return fail(rc, "sequential");
   }
   causal_result *design = NULL;
+  cli_progress("sequential: design with %zu looks", o.looks.n);
   rc = causal_gs_design(&design, g, o.looks.v, o.looks.n);
   if (rc != CAUSAL_OK) {
     causal_gs_free(g);
