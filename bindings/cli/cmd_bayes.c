@@ -233,7 +233,9 @@ static int read_arms(opts *o) {
       p = c + 1;
     }
     const char *label = col[3] >= 0 && col[3] < nf ? fld[col[3]] : "";
-    int is_a = !got_a && (o->control ? !strcmp(label, o->control) : 1);
+    int is_a = !got_a && (o->control ? !strcmp(label, o->control)
+                                     : !(o->treatment &&
+                                         !strcmp(label, o->treatment)));
     int is_b = !is_a && !got_b &&
                (o->treatment ? !strcmp(label, o->treatment)
                              : !(o->control && !strcmp(label, o->control)));

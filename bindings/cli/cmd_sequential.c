@@ -37,6 +37,9 @@ static void usage(FILE *f) {
       "                      futility bound (obf, pocock, hsd, power;\n"
       "                      gsDesign test.type=4)\n"
       "  --futility-param X  futility family parameter (default -2 / 3)\n"
+      "  --binding           binding futility: efficacy bounds assume the\n"
+      "                      trial stops at every futility crossing\n"
+      "                      (gsDesign test.type=3; default non-binding)\n"
       "  --beta B            type II error for the drift (default 0.1)\n"
       "  --z Z1,Z2,..        observed z at the first looks (monitoring)\n"
       "  --fractions t1,..   actual information fractions of the observed\n"
@@ -97,7 +100,7 @@ static int parse_list(const char *opt, const char *s, list *l) {
 }
 
 typedef struct opts {
-  int sides, spending, fut, conv, json, k;
+  int sides, spending, fut, conv, json, k, binding;
   double alpha, param, fparam, beta, max_n;
   int have_param, have_fparam;
   list looks, z, frac;
@@ -203,6 +206,10 @@ static int parse(opts *o, int argc, char **argv, int *done) {
     }
     if (!strcmp(a, "--json")) {
       o->json = 1;
+      continue;
+    }
+    if (!strcmp(a, "--binding")) {
+      o->binding = 1;
       continue;
     }
     if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
@@ -423,6 +430,8 @@ int cmd_sequential(const char *cmd, int argc, char **argv) {
                                                        : 3);
   if (rc == CAUSAL_OK)
     rc = causal_gs_set_double(g, CAUSAL_GS_BETA, o.beta);
+  if (rc == CAUSAL_OK)
+    rc = causal_gs_set_int(g, CAUSAL_GS_BINDING, o.binding);
   if (rc != CAUSAL_OK) {
     causal_gs_free(g);
     return fail(rc, "sequential");

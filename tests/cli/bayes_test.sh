@@ -55,6 +55,11 @@ printf 'arm,conversions,exposures\nctl,120,1000\nv1,130,1000\nv2,145,1000\n' \
 "$causal" bayes --input "$tmp/arms.csv" --control ctl --treatment v2 \
   >"$tmp/c" 2>&1; check csv $? 0
 contains csv "$tmp/c" "0.950197"
+# --treatment alone: the control is the first other row
+printf 'arm,conversions,exposures\nv2,145,1000\nctl,120,1000\n' >"$tmp/a2.csv"
+"$causal" bayes --input "$tmp/a2.csv" --treatment v2 >"$tmp/c3" 2>&1
+check csv-treatment $? 0
+contains csv-treatment "$tmp/c3" "0.950197"
 printf 'arm,n,mean,sd\nA,30,10,4\nB,40,10.8,5\n' >"$tmp/norm.csv"
 "$causal" bayes --model nig --input "$tmp/norm.csv" >"$tmp/c2" 2>&1
 check csv-nig $? 0

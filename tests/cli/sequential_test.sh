@@ -19,7 +19,7 @@ json_ok() { if python3 -m json.tool "$2" >/dev/null 2>&1; then
 
 "$causal" sequential --help >"$tmp/h" 2>&1; check help $? 0
 for f in --looks --k --sides --alpha --spending --param --convention \
-  --futility --futility-param --beta --z --fractions --input --max-n --json; do
+  --futility --futility-param --binding --beta --z --fractions --input --max-n --json; do
   contains "help $f" "$tmp/h" "$f"
 done
 # ld98 / ldbounds, 5 equal looks, two-sided 0.05, OBF: 4.877 ... 2.031
@@ -37,6 +37,11 @@ contains pocock "$tmp/poc" "2.4380"
 for v in 3.0107 2.5465 1.9992 -0.2387 0.9411 "inflation factor 1.0698"; do
   contains "gsd $v" "$tmp/gsd" "$v"
 done
+# binding futility (gsDesign test.type = 3): lower final bound 1.9643
+"$causal" sequential --sides 1 --alpha 0.025 --spending hsd --param -4 \
+  --futility hsd --futility-param -2 --k 3 --binding >"$tmp/gsb" 2>&1
+check binding $? 0
+contains binding "$tmp/gsb" "1.9643"
 "$causal" sequential --k 3 --json >"$tmp/dj"; check design-json $? 0
 json_ok design-json "$tmp/dj"
 contains design-json "$tmp/dj" '"kind": "gs_design"'

@@ -139,7 +139,7 @@ class GroupSequential(Handle):
 
     def __init__(self, sides=2, alpha=0.05, spending="obf", param=0.0,
                  convention="per_side", futility="none", futility_param=0.0,
-                 beta=0.1, drift=None):
+                 beta=0.1, drift=None, binding=False):
         out = new_out()
         _lib.call("causal_gs_new", ctypes.byref(out), int(sides),
                   float(alpha), SPENDING[spending], float(param))
@@ -147,6 +147,7 @@ class GroupSequential(Handle):
         conv = {"per_side": 1, "total": 2}[convention]
         _lib.call("causal_gs_set_int", self._handle, 1, conv)
         _lib.call("causal_gs_set_int", self._handle, 2, SPENDING[futility])
+        _lib.call("causal_gs_set_int", self._handle, 3, 1 if binding else 0)
         _lib.call("causal_gs_set_double", self._handle, 101, float(beta))
         _lib.call("causal_gs_set_double", self._handle, 102,
                   float(futility_param))

@@ -89,6 +89,21 @@ def test_bayes_models():
         scipy.stats.beta.cdf(100 / 210, 41, 56), rel=1e-12)
 
 
+def test_gs_binding_futility():
+    # gsDesign test.type = 3 vs 4: binding futility spends all of alpha
+    # under H0 with the futility region excluded; non-binding spends less
+    kw = dict(sides=1, alpha=0.025, spending="hsd", param=-4,
+              futility="hsd", futility_param=-2)
+    t = [1 / 3, 2 / 3, 1]
+    b = causal.GroupSequential(binding=True, **kw).design(t)
+    n = causal.GroupSequential(**kw).design(t)
+    assert sum(b["prob_upper_h0"]) == pytest.approx(0.025, abs=1e-8)
+    assert sum(n["prob_upper_h0"]) < 0.024
+    assert b["upper"][2] < n["upper"][2]
+    assert list(n["upper"]) == pytest.approx([3.0107, 2.5465, 1.9992],
+                                             abs=6e-5)
+
+
 def test_bayes_normal_nig():
     # reference prior: each mean is t_{n-1}(mean, sd / sqrt(n)); P(B > A)
     # by scipy quadrature in x (independent of the C quantile integral)

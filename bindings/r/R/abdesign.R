@@ -92,7 +92,8 @@ causal_pnt <- function(q, df, ncp, lower.tail = TRUE) {
 
 causal_gs <- function(sides = 2, alpha = 0.05, spending = "obf", param = 0,
                       convention = "per_side", futility = "none",
-                      futility_param = 0, beta = 0.1, drift = NULL) {
+                      futility_param = 0, beta = 0.1, drift = NULL,
+                      binding = FALSE) {
   .check(identical(sides, 1) || identical(sides, 2) ||
          identical(sides, 1L) || identical(sides, 2L), "sides must be 1 or 2")
   dk <- c(101L, 102L)
@@ -103,10 +104,11 @@ causal_gs <- function(sides = 2, alpha = 0.05, spending = "obf", param = 0,
   }
   spec <- list(sides = as.integer(sides), alpha = .num1(alpha, "alpha"),
                spending = .pick(spending, .gs_spending, "spending"),
-               param = .num1(param, "param"), int_keys = 1:2,
+               param = .num1(param, "param"), int_keys = 1:3,
                int_values = as.double(c(
                  .pick(convention, .gs_convention, "convention"),
-                 .pick(futility, .gs_spending, "futility"))),
+                 .pick(futility, .gs_spending, "futility"),
+                 .flag(binding, "binding"))),
                dbl_keys = dk, dbl_values = dv)
   .Call(C_gs_new, spec)
 }
