@@ -226,6 +226,80 @@ static void test_ldbounds_published(void **state) {
   causal_gs_free(g);
 }
 
+/* Binding futility (gsDesign test.type = 3) against direct multivariate-
+ * normal integration of the defining equations
+ * (tests/ref/sequential_binding_reference.py, Genz to ~1e-10), plus the
+ * properties that distinguish it from the non-binding default. */
+static void test_binding(void **state) {
+  (void)state;
+  FILE *f = fopen(cz_test_path("data/sequential_binding_reference.csv"), "r");
+  assert_non_null(f);
+  char line[256];
+  assert_non_null(fgets(line, sizeof line, f));
+  double lo[3], up[3], fr[3], drift = 0;
+  for (int i = 0; i < 3; i++) {
+    int look;
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_int_equal(sscanf(line, "%d,%lf,%lf,%lf,%lf", &look, &fr[i], &lo[i],
+                            &up[i], &drift),
+                     5);
+  }
+  fclose(f);
+  causal_gs *g = mkgs(1, 0.025, CAUSAL_GS_HSD, -4);
+  assert_ok(causal_gs_set_int(g, CAUSAL_GS_FUT_SPENDING, CAUSAL_GS_HSD));
+  assert_ok(causal_gs_set_double(g, CAUSAL_GS_FUT_PARAM, -2));
+  causal_result *rn, *r;
+  assert_ok(causal_gs_design(&rn, g, fr, 3)); /* non-binding first */
+  assert_ok(causal_gs_set_int(g, CAUSAL_GS_BINDING, 1));
+  assert_ok(causal_gs_design(&r, g, fr, 3));
+  size_t n;
+  near_all("binding upper", vec(r, "upper", &n), up, 3, 2e-6);
+  near_all("binding lower", vec(r, "lower", &n), lo, 3, 2e-6);
+  assert_true(fabs(sca(r, "drift") - drift) < 2e-6);
+  /* alpha is exhausted only when futility is obeyed: binding spends all of
+   * it under H0 with the futility region excluded, non-binding less */
+  double c[3];
+  cumsum(vec(r, "prob_upper_h0", &n), 3, c);
+  assert_close(c[2], 0.025, 1e-8);
+  cumsum(vec(rn, "prob_upper_h0", &n), 3, c);
+  assert_true(c[2] < 0.0240);
+  /* lower efficacy bounds and a smaller maximum sample size */
+  const double *ub = vec(r, "upper", &n), *un = vec(rn, "upper", &n);
+  assert_close(ub[0], un[0], 1e-12); /* nothing to exclude before look 1 */
+  assert_true(ub[1] < un[1] && ub[2] < un[2]);
+  assert_true(sca(r, "inflation_factor") < sca(rn, "inflation_factor"));
+  /* monitoring at the planned looks reproduces the binding design, also
+   * after a save and resume */
+  double dr = sca(r, "drift");
+  assert_ok(causal_gs_set_double(g, CAUSAL_GS_DRIFT, dr));
+  int d;
+  assert_ok(causal_gs_look(g, fr[0], 0.5, &d));
+  uint8_t *buf;
+  size_t len;
+  assert_ok(causal_gs_serialize(g, &buf, &len));
+  causal_gs *h;
+  assert_ok(causal_gs_deserialize(&h, buf, len));
+  causal_free(buf);
+  assert_ok(causal_gs_look(h, fr[1], 1.0, &d));
+  assert_int_equal(d, CAUSAL_GS_CONTINUE);
+  causal_result *m;
+  assert_ok(causal_gs_result(&m, h));
+  const double *mu = vec(m, "upper", &n), *ml = vec(m, "lower", &n);
+  assert_close(mu[1], ub[1], 1e-9);
+  assert_close(ml[1], vec(r, "lower", &n)[1], 1e-9);
+  causal_result_free(m);
+  causal_gs_free(h);
+  causal_result_free(r);
+  causal_result_free(rn);
+  /* option checks */
+  assert_status(causal_gs_set_int(g, CAUSAL_GS_BINDING, 2), CAUSAL_ERANGE);
+  assert_error_mentions("BINDING");
+  double mn, mx;
+  assert_ok(causal_gs_bounds(CAUSAL_GS_BINDING, &mn, &mx));
+  assert_true(mn == 0 && mx == 1);
+  causal_gs_free(g);
+}
+
 static void test_reference(void **state) {
   (void)state;
   FILE *f = fopen(cz_test_path("data/sequential_reference.csv"), "r");
@@ -686,6 +760,7 @@ int main(void) {
       cmocka_unit_test(test_published),
       cmocka_unit_test(test_gsdesign_published),
       cmocka_unit_test(test_ldbounds_published),
+      cmocka_unit_test(test_binding),
       cmocka_unit_test(test_reference),
       cmocka_unit_test(test_design_properties),
       cmocka_unit_test(test_simulation),
