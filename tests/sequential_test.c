@@ -177,6 +177,36 @@ static void test_gsdesign_published(void **state) {
   causal_gs_free(g);
 }
 
+/* gsDesign with sfLDOF, one-sided alpha 0.025, printed to 6 decimals in
+ * the gsDesign2 / gsdmvn documentation:
+ *   gs_b() reference page example (merck.github.io/gsDesign2/reference/
+ *   gs_b.html): gsDesign(alpha = .025, k = 3, test.type = 1, sfu = sfLDOF,
+ *   timing = c(.5, .75, 1))$upper$bound = 2.962588 2.359018 2.014084;
+ *   gsDesign2 test spec "1.2 Fixed bound": gsDesign(k = 3, sfu =
+ *   sfLDOF)$upper$bound = 3.710303 2.511427 1.993048 (test.type = 4, whose
+ *   non-binding upper bound is the one-sided one).
+ * Tolerance: print half-unit plus 5e-7 for gsDesign's own error. */
+static void test_gsdesign_ldof_published(void **state) {
+  (void)state;
+  static const double t1[3] = {0.5, 0.75, 1}, u1[3] = {2.962588, 2.359018,
+                                                       2.014084};
+  static const double t2[3] = {1.0 / 3, 2.0 / 3, 1}, u2[3] = {3.710303, 2.511427,
+                                                             1.993048};
+  causal_gs *g = mkgs(1, 0.025, CAUSAL_GS_OBF, 0);
+  causal_result *r;
+  size_t n;
+  assert_ok(causal_gs_design(&r, g, t1, 3));
+  near_all("sfLDOF timing .5,.75,1", vec(r, "upper", &n), u1, 3, 1e-6);
+  causal_result_free(r);
+  /* with the test.type = 4 futility bound the upper bound is unchanged */
+  assert_ok(causal_gs_set_int(g, CAUSAL_GS_FUT_SPENDING, CAUSAL_GS_HSD));
+  assert_ok(causal_gs_set_double(g, CAUSAL_GS_FUT_PARAM, -2));
+  assert_ok(causal_gs_design(&r, g, t2, 3));
+  near_all("sfLDOF k = 3", vec(r, "upper", &n), u2, 3, 1e-6);
+  causal_result_free(r);
+  causal_gs_free(g);
+}
+
 /* ldbounds' published output: summary(bounds(c(0.10, 0.33, 1), iuse =
  * c(1, 1), alpha = c(0.025, 0.025))), as posted by its user J. Sorkin on
  * r-help, March 2020 ("output of bounds function, ldbounds package"):
@@ -759,6 +789,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_published),
       cmocka_unit_test(test_gsdesign_published),
+      cmocka_unit_test(test_gsdesign_ldof_published),
       cmocka_unit_test(test_ldbounds_published),
       cmocka_unit_test(test_binding),
       cmocka_unit_test(test_reference),
