@@ -42,6 +42,12 @@ done
   --futility hsd --futility-param -2 --k 3 --binding >"$tmp/gsb" 2>&1
 check binding $? 0
 contains binding "$tmp/gsb" "1.9643"
+# progress on stderr only with --progress (stderr is not a terminal here)
+"$causal" --progress sequential --k 3 >/dev/null 2>"$tmp/p"; check progress $? 0
+contains progress "$tmp/p" "design with 3 looks"
+"$causal" sequential --k 3 >/dev/null 2>"$tmp/np"
+if [ -s "$tmp/np" ]; then echo "FAIL: progress without --progress"; cat "$tmp/np"
+  fail=$((fail + 1)); else pass=$((pass + 1)); fi
 "$causal" sequential --k 3 --json >"$tmp/dj"; check design-json $? 0
 json_ok design-json "$tmp/dj"
 contains design-json "$tmp/dj" '"kind": "gs_design"'
