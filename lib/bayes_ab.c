@@ -371,6 +371,223 @@ int causal_bayes_normal(causal_result **out, double mean_a, double sd_a,
   return CAUSAL_OK;
 }
 
+/* ---- Normal–Inverse-Gamma (unknown variance) ---------------------------- */
+
+#define NIG "causal_bayes_normal_nig"
+
+/* Location-scale Student t: m + s T, T ~ t_nu. */
+typedef struct tdist {
+  double m, s, nu;
+} tdist;
+
+static double t_cdf(const tdist *d, double x) {
+  return cz_pt((x - d->m) / d->s, d->nu, 1, 0);
+}
+static double t_quant(const tdist *d, double u) {
+  return d->m + d->s * cz_qt(u, d->nu, 1, 0);
+}
+/* E[(X - x)^+] and E[(x - X)^+] in closed form (nu > 1): for standard T,
+ * E[(T - c)^+] = (nu + c^2) / (nu - 1) f(c) - c (1 - F(c)). */
+static double t_upper_pe(const tdist *d, double x) {
+  double c = (x - d->m) / d->s;
+  return d->s * ((d->nu + c * c) / (d->nu - 1) * cz_dt(c, d->nu, 0) -
+                 c * cz_pt(c, d->nu, 0, 0));
+}
+static double t_lower_pe(const tdist *d, double x) {
+  double c = (x - d->m) / d->s;
+  return d->s * ((d->nu + c * c) / (d->nu - 1) * cz_dt(c, d->nu, 0) +
+                 c * cz_pt(c, d->nu, 1, 0));
+}
+
+typedef struct tt {
+  tdist a, b;
+  double shift, scale; /* integrands evaluate B's functions at scale x + shift */
+  int what;            /* 0: F_B, 1: lower partial E of B, 2: upper */
+} tt;
+
+static double tt_integrand(double u, void *v) {
+  const tt *c = v;
+  double x = c->scale * t_quant(&c->a, u) + c->shift;
+  if (!isfinite(x)) /* u within rounding of 0 or 1: the limits */
+    return c->what == 0 ? (x > 0) : 0;
+  switch (c->what) {
+  case 0:
+    return t_cdf(&c->b, x);
+  case 1:
+    return t_lower_pe(&c->b, x);
+  default:
+    return t_upper_pe(&c->b, x);
+  }
+}
+
+/* Breakpoints in u = F_A(x) where B's functions move (x = scale^-1 (m_B +
+ * k s_B - shift)) and around A's own centre. */
+static void tt_points(const tt *c, bp *b) {
+  static const double k[] = {0, 0.5, 1, 2, 4, 8, 16, 40};
+  b->n = 0;
+  bp_add(b, 0.5, 0, 1);
+  for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+    for (int sg = -1; sg <= 1; sg += 2) {
+      double x = (c->b.m + sg * k[i] * c->b.s - c->shift) / c->scale;
+      bp_add(b, t_cdf(&c->a, x), 0, 1);
+    }
+  bp_sort(b);
+}
+
+static double tt_integral(tt *c, int what, double lo, double hi) {
+  c->what = what;
+  bp b = {{0}, 0}, in = {{0}, 0};
+  tt_points(c, &b);
+  for (size_t i = 0; i < b.n; i++)
+    bp_add(&in, b.x[i], lo, hi);
+  double r, e;
+  cz_quad(tt_integrand, c, lo, hi, in.x, in.n, 1e-14, 1e-12, &r, &e);
+  return r;
+}
+
+/* P(B <= scale A + shift) */
+static double tt_cdf(const tt *c0, double scale, double shift) {
+  tt c = *c0;
+  c.scale = scale;
+  c.shift = shift;
+  double r = tt_integral(&c, 0, 0, 1);
+  return r < 0 ? 0 : (r > 1 ? 1 : r);
+}
+static double tt_diff_cdf(double d, const void *v) { return tt_cdf(v, 1, d); }
+static double tt_ratio_cdf(double r, const void *v) { return tt_cdf(v, r, 0); }
+
+/* E[(Y - X)^+] for independent location-scale t's X (integrated over its
+ * quantiles u) and Y. Below the median of X, E[(Y - x)^+] = (m_Y - x) +
+ * E[(x - Y)^+], and the first part integrates exactly to
+ * (m_Y - m_X) / 2 + s_X nu_X / (nu_X - 1) f_{nu_X}(0); what remains is
+ * bounded on (0, 1) and vanishes at both ends. */
+static double tt_loss(const tdist *x, const tdist *y) {
+  tt c = {*x, *y, 0, 1, 0};
+  double head = 0.5 * (y->m - x->m) +
+                x->s * x->nu / (x->nu - 1) * cz_dt(0, x->nu, 0);
+  return head + tt_integral(&c, 1, 0, 0.5) + tt_integral(&c, 2, 0.5, 1);
+}
+
+/* Quantile of a cdf on the real line: expand the bracket both ways. */
+static double quantile2(cdf_fn f, const void *ctx, double p, double centre,
+                        double spread) {
+  double lo = centre - spread;
+  for (int i = 0; i < 200 && f(lo, ctx) > p; i++) {
+    spread *= 2;
+    lo = centre - spread;
+  }
+  return quantile(f, ctx, p, lo, centre + spread);
+}
+
+static int posterior_nig(const char *arm, double mean, double sd, double n,
+                         double m0, double k0, double a0, double b0,
+                         tdist *d) {
+  if (!isfinite(mean) || !isfinite(sd) || !isfinite(n))
+    return cz_fail(CAUSAL_ENONFINITE, NIG ": arm %s has a non-finite input",
+                   arm);
+  if (!(n >= 1))
+    return cz_fail(CAUSAL_ERANGE, NIG ": arm %s has n = %g (must be >= 1)",
+                   arm, n);
+  if (sd < 0 || (sd == 0 && n > 1))
+    return cz_fail(CAUSAL_ERANGE,
+                   NIG ": arm %s has sd = %g (zero variance or negative)", arm,
+                   sd);
+  double kn = k0 + n, mn = (k0 > 0 ? k0 * m0 : 0) / kn + n * mean / kn;
+  double an = a0 + n / 2;
+  double bn = b0 + 0.5 * (n - 1) * sd * sd;
+  if (k0 > 0)
+    bn += k0 * n * (mean - m0) * (mean - m0) / (2 * kn);
+  if (!(2 * an > 1))
+    return cz_fail(CAUSAL_ERANGE,
+                   NIG ": arm %s: posterior df 2 a_n = %g must be > 1 "
+                   "(more observations or a larger prior_shape)",
+                   arm, 2 * an);
+  if (!(bn > 0))
+    return cz_fail(CAUSAL_ERANGE,
+                   NIG ": arm %s: posterior scale b_n = %g must be > 0 "
+                   "(sd = 0 needs prior_scale > 0)",
+                   arm, bn);
+  d->m = mn;
+  d->s = sqrt(bn / (an * kn));
+  d->nu = 2 * an;
+  return CAUSAL_OK;
+}
+
+static int nig_extra(causal_result *r, const tt *c, int warn) {
+  CZ_CHECK(causal_result_set_scalar(r, "post_a_df", c->a.nu));
+  CZ_CHECK(causal_result_set_scalar(r, "post_b_df", c->b.nu));
+  if (warn)
+    CZ_CHECK(causal_result_add_warning(r, "lift interval not computed: "
+                                          "P(control mean <= 0) is not "
+                                          "negligible"));
+  return CAUSAL_OK;
+}
+
+int causal_bayes_normal_nig(causal_result **out, double mean_a, double sd_a,
+                            double n_a, double mean_b, double sd_b, double n_b,
+                            double prior_mean, double prior_kappa,
+                            double prior_shape, double prior_scale,
+                            double cred_level) {
+  CZ_REQUIRE_NONNULL(out);
+  *out = NULL;
+  if (!isfinite(prior_kappa) || !(prior_kappa >= 0))
+    return cz_fail(CAUSAL_ERANGE, NIG ": prior_kappa = %g must be finite and "
+                                      ">= 0",
+                   prior_kappa);
+  if (prior_kappa > 0 && !isfinite(prior_mean))
+    return cz_fail(CAUSAL_ENONFINITE, NIG ": prior_mean is not finite");
+  if (!isfinite(prior_shape) || !(prior_shape >= -0.5))
+    return cz_fail(CAUSAL_ERANGE,
+                   NIG ": prior_shape = %g must be finite and >= -0.5",
+                   prior_shape);
+  if (!isfinite(prior_scale) || !(prior_scale >= 0))
+    return cz_fail(CAUSAL_ERANGE,
+                   NIG ": prior_scale = %g must be finite and >= 0",
+                   prior_scale);
+  CZ_CHECK(check_level(NIG, cred_level));
+  tt c;
+  memset(&c, 0, sizeof c);
+  c.scale = 1;
+  CZ_CHECK(posterior_nig("A", mean_a, sd_a, n_a, prior_mean, prior_kappa,
+                         prior_shape, prior_scale, &c.a));
+  CZ_CHECK(posterior_nig("B", mean_b, sd_b, n_b, prior_mean, prior_kappa,
+                         prior_shape, prior_scale, &c.b));
+  summary s;
+  memset(&s, 0, sizeof s);
+  double tail = (1 - cred_level) / 2;
+  s.p = 1 - tt_cdf(&c, 1, 0);
+  s.loss_a = tt_loss(&c.a, &c.b); /* E[(B - A)^+] */
+  s.loss_b = tt_loss(&c.b, &c.a); /* E[(A - B)^+] */
+  s.dmean = c.b.m - c.a.m;
+  double spread = 10 * (c.a.s + c.b.s);
+  s.dlo = quantile2(tt_diff_cdf, &c, tail, s.dmean, spread);
+  s.dhi = quantile2(tt_diff_cdf, &c, 1 - tail, s.dmean, spread);
+  int warn = !(t_cdf(&c.a, 0) < 1e-9);
+  if (!warn) {
+    double r0 = c.b.m / c.a.m, sp = 10 * (fabs(r0) + 1);
+    s.lmed = quantile2(tt_ratio_cdf, &c, 0.5, r0, sp) - 1;
+    s.llo = quantile2(tt_ratio_cdf, &c, tail, r0, sp) - 1;
+    s.lhi = quantile2(tt_ratio_cdf, &c, 1 - tail, r0, sp) - 1;
+  } else {
+    s.lmed = s.llo = s.lhi = NAN;
+  }
+  s.pa1 = c.a.m;
+  s.pa2 = c.a.s;
+  s.pb1 = c.b.m;
+  s.pb2 = c.b.s;
+  s.level = cred_level;
+  s.model = "normal_nig";
+  CZ_CHECK(emit(out, "bayes_ab", &s));
+  int rc = nig_extra(*out, &c, warn);
+  if (rc != CAUSAL_OK) {
+    causal_result_free(*out);
+    *out = NULL;
+    return rc;
+  }
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
 /* ---- Gamma–Poisson ------------------------------------------------------ */
 
 #define GP "causal_bayes_gamma"

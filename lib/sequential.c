@@ -32,7 +32,7 @@
 
 struct causal_gs {
   cz_alloc alloc;
-  int sides, spending, conv, fut_spending;
+  int sides, spending, conv, fut_spending, binding;
   double alpha, param, beta, fut_param, drift;
   size_t n, cap;
   double *frac, *z, *upper, *lower;
@@ -297,6 +297,36 @@ static int futility_bounds(const causal_gs *gs, work *w, const double *t,
   return CAUSAL_OK;
 }
 
+/* Binding futility under theta: efficacy bounds under H0 with the
+ * futility bounds in the continuation region, futility bounds under theta,
+ * look by look (w: 2 work areas, H0 and theta). Returns a_K - b_K with a_K
+ * unclamped. */
+static int binding_bounds(const causal_gs *gs, work *w, const double *t,
+                          size_t k, double theta, double *b, double *a,
+                          double *gap) {
+  const grid *p0 = NULL, *p1 = NULL;
+  double aspent = 0, bspent = 0;
+  for (size_t i = 0; i < k; i++) {
+    double acum = side_spend(gs, t[i]);
+    double bcum =
+        causal_gs_spend(gs->fut_spending, gs->fut_param, gs->beta, t[i]);
+    CZ_CHECK(solve_upper(p0, t[i], acum - aspent, &b[i]));
+    CZ_CHECK(solve_lower(p1, t[i], theta, bcum - bspent, &a[i]));
+    aspent = acum;
+    bspent = bcum;
+    if (i + 1 == k)
+      *gap = a[i] - b[i];
+    if (a[i] > b[i])
+      a[i] = b[i];
+    grid *n0 = &w[0].g[i % 2], *n1 = &w[1].g[i % 2];
+    advance(p0, n0, t[i], 0, a[i], b[i]);
+    advance(p1, n1, t[i], theta, a[i], b[i]);
+    p0 = n0;
+    p1 = n1;
+  }
+  return CAUSAL_OK;
+}
+
 typedef struct dctx {
   const causal_gs *gs;
   work *w;
@@ -305,6 +335,7 @@ typedef struct dctx {
   const double *b;
   double *a, *pu, *pl;
   int rc;
+  double *bw; /* the efficacy bounds, rewritten under binding futility */
 } dctx;
 
 static double f_power(double theta, void *v) {
@@ -320,7 +351,11 @@ static double f_power(double theta, void *v) {
 static double f_gap(double theta, void *v) {
   dctx *c = v;
   double gap = 0;
-  int rc = futility_bounds(c->gs, c->w, c->t, c->k, theta, c->b, c->a, &gap);
+  int rc = c->gs->binding
+               ? binding_bounds(c->gs, c->w, c->t, c->k, theta, c->bw, c->a,
+                                &gap)
+               : futility_bounds(c->gs, c->w, c->t, c->k, theta, c->b, c->a,
+                                 &gap);
   if (rc != CAUSAL_OK) {
     c->rc = rc;
     return NAN;
@@ -415,6 +450,10 @@ int causal_gs_bounds(int key, double *min, double *max) {
     *min = 0;
     *max = 4;
     break;
+  case CAUSAL_GS_BINDING:
+    *min = 0;
+    *max = 1;
+    break;
   case CAUSAL_GS_BETA:
     *min = 1e-6;
     *max = 0.5;
@@ -445,10 +484,14 @@ int causal_gs_set_int(causal_gs *g, int key, int64_t value) {
     return cz_fail(CAUSAL_ERANGE,
                    "causal_gs_set_int: %s = %lld is outside "
                    "[%.0f, %.0f]",
-                   key == CAUSAL_GS_CONVENTION ? "CONVENTION" : "FUT_SPENDING",
+                   key == CAUSAL_GS_CONVENTION ? "CONVENTION"
+                   : key == CAUSAL_GS_BINDING  ? "BINDING"
+                                               : "FUT_SPENDING",
                    (long long)value, lo, hi);
   if (key == CAUSAL_GS_CONVENTION)
     g->conv = (int)value;
+  else if (key == CAUSAL_GS_BINDING)
+    g->binding = (int)value;
   else
     g->fut_spending = (int)value;
   cz_clear_error();
@@ -517,9 +560,9 @@ static int design_body(causal_result *r, const causal_gs *g, const double *t,
                        size_t k, work *w, double *mem) {
   double *b = mem, *a = mem + k, *pu = mem + 2 * k, *pl = mem + 3 * k;
   double *cum = mem + 4 * k, *inc = mem + 5 * k, *nom = mem + 6 * k;
-  double *bs = mem + 7 * k;
+  double *bs = mem + 7 * k, *pu0 = mem + 8 * k, *pl0 = mem + 9 * k;
   CZ_CHECK(efficacy_bounds(g, w, t, k, b));
-  dctx c = {g, w, t, k, b, a, pu, pl, CAUSAL_OK};
+  dctx c = {g, w, t, k, b, a, pu, pl, CAUSAL_OK, b};
   int fut = g->fut_spending != CAUSAL_GS_NONE;
   double theta;
   if (!fut) {
@@ -561,13 +604,13 @@ static int design_body(causal_result *r, const causal_gs *g, const double *t,
     cont -= pu[i] + pl[i];
   }
   /* expected information under H0 with the futility bound respected */
-  crossing(w, t, k, 0, a, b, pu + 0, pl + 0);
+  crossing(w, t, k, 0, a, b, pu0, pl0);
   double eh0 = 0;
   cont = 1;
   for (size_t i = 0; i < k; i++) {
-    double stop = i + 1 < k ? pu[i] + pl[i] : cont;
+    double stop = i + 1 < k ? pu0[i] + pl0[i] : cont;
     eh0 += t[i] * stop;
-    cont -= pu[i] + pl[i];
+    cont -= pu0[i] + pl0[i];
   }
   crossing(w, t, k, theta, a, b, pu, pl);
   double prev = 0;
@@ -589,6 +632,8 @@ static int design_body(causal_result *r, const causal_gs *g, const double *t,
   CZ_CHECK(causal_result_set_vector(r, "beta_spent", bs, k, NULL));
   CZ_CHECK(causal_result_set_vector(r, "prob_upper_h1", pu, k, NULL));
   CZ_CHECK(causal_result_set_vector(r, "prob_lower_h1", pl, k, NULL));
+  CZ_CHECK(causal_result_set_vector(r, "prob_upper_h0", pu0, k, NULL));
+  CZ_CHECK(causal_result_set_vector(r, "prob_lower_h0", pl0, k, NULL));
   CZ_CHECK(causal_result_set_scalar(r, "drift", theta));
   CZ_CHECK(causal_result_set_scalar(r, "fixed_drift", zfix));
   CZ_CHECK(causal_result_set_scalar(r, "inflation_factor",
@@ -638,8 +683,8 @@ int causal_gs_design(causal_result **out, const causal_gs *g,
   CZ_CHECK(check_fracs(DES, frac, k));
   CZ_CHECK(check_fut(g, DES));
   cz_alloc al = g->alloc;
-  work *w = cz_malloc(&al, sizeof *w);
-  double *mem = cz_calloc(&al, 8 * k, sizeof(double));
+  work *w = cz_malloc(&al, 2 * sizeof *w); /* [1]: binding futility */
+  double *mem = cz_calloc(&al, 10 * k, sizeof(double));
   causal_result *r = NULL;
   int rc = (w == NULL || mem == NULL) ? CAUSAL_ENOMEM : CAUSAL_OK;
   if (rc == CAUSAL_OK)
@@ -700,11 +745,13 @@ static int grow(causal_gs *g) {
 static int look_bounds(const causal_gs *g, work *w, double t, double *b,
                        double *a) {
   const grid *prev = NULL;
-  /* H0 recursion with the efficacy bounds actually used (futility is
-   * non-binding, so it is ignored here) */
+  /* H0 recursion with the efficacy bounds actually used (non-binding
+   * futility is ignored here; binding futility bounds the region) */
   for (size_t i = 0; i < g->n; i++) {
     grid *next = &w->g[i % 2];
-    double lo = g->sides == 2 ? -g->upper[i] : -INFINITY;
+    double lo = g->sides == 2 ? -g->upper[i]
+                : g->binding  ? g->lower[i]
+                              : -INFINITY;
     advance(prev, next, g->frac[i], 0, lo, g->upper[i]);
     prev = next;
   }
@@ -846,7 +893,8 @@ int causal_gs_result(causal_result **out, const causal_gs *g) {
 }
 
 /* ---- serialization ------------------------------------------------------
- * Payload: u8 sides, u8 spending, u8 convention, u8 futility family,
+ * Payload: u8 sides, u8 spending, u8 convention (| binding << 4), u8
+ * futility family,
  * f64 alpha, param, beta, futility param, drift, u32 n, then per look
  * f64 frac, z, upper, lower and u8 decision. */
 
@@ -863,7 +911,7 @@ int causal_gs_serialize(const causal_gs *g, uint8_t **buf, size_t *len) {
   cz_writer_init(&w, &g->alloc);
   cz_put_u8(&w, (uint8_t)g->sides);
   cz_put_u8(&w, (uint8_t)g->spending);
-  cz_put_u8(&w, (uint8_t)g->conv);
+  cz_put_u8(&w, (uint8_t)(g->conv | (g->binding << 4)));
   cz_put_u8(&w, (uint8_t)g->fut_spending);
   cz_put_f64(&w, g->alpha);
   cz_put_f64(&w, g->param);
@@ -897,6 +945,8 @@ int causal_gs_deserialize(causal_gs **out, const uint8_t *buf, size_t len) {
   unsigned version;
   CZ_CHECK(cz_serial_open(DESER, buf, len, CZ_KIND_GS_MONITOR, &version, &r));
   int sides = cz_get_u8(&r), sp = cz_get_u8(&r), conv = cz_get_u8(&r);
+  int binding = conv >> 4; /* high nibble: binding futility (0.2) */
+  conv &= 0x0f;
   int fut = cz_get_u8(&r);
   double alpha = cz_get_f64(&r), param = cz_get_f64(&r);
   double beta = cz_get_f64(&r), fparam = cz_get_f64(&r);
@@ -906,7 +956,7 @@ int causal_gs_deserialize(causal_gs **out, const uint8_t *buf, size_t len) {
     return cz_reader_finish(DESER, &r);
   if (n > GS_MAXLOOKS || cz_reader_remaining(&r) != (size_t)n * 33)
     return corrupt("look count");
-  if (conv < 1 || conv > 2 || fut > 4 || !(beta > 0 && beta <= 0.5) ||
+  if (conv < 1 || conv > 2 || binding > 1 || fut > 4 || !(beta > 0 && beta <= 0.5) ||
       !isfinite(fparam) || !(isnan(drift) || (drift >= 0 && drift <= 100)))
     return corrupt("options");
   causal_gs *g;
@@ -916,6 +966,7 @@ int causal_gs_deserialize(causal_gs **out, const uint8_t *buf, size_t len) {
   if (nrc != CAUSAL_OK)
     return corrupt("design (sides, alpha or spending)");
   g->conv = conv;
+  g->binding = binding;
   g->fut_spending = fut;
   g->beta = beta;
   g->fut_param = fparam;

@@ -136,6 +136,134 @@ static void test_normal(void **state) {
   causal_result_free(r);
 }
 
+/* Normal-Inverse-Gamma model against tests/ref/bayes_nig_reference.py
+ * (scipy quadrature in x over the real line, nested for the losses;
+ * P(B > A) also by mpmath). */
+static void test_normal_nig(void **state) {
+  (void)state;
+  FILE *f = fopen(cz_test_path("data/bayes_nig_reference.csv"), "r");
+  assert_non_null(f);
+  char line[1024];
+  assert_non_null(fgets(line, sizeof line, f));
+  int rows = 0;
+  while (fgets(line, sizeof line, f) != NULL) {
+    double v[21];
+    char *p = line;
+    for (int i = 0; i < 21; i++) {
+      char *end;
+      v[i] = strtod(p, &end);
+      assert_true(end != p);
+      p = end + 1;
+    }
+    causal_result *r;
+    assert_ok(causal_bayes_normal_nig(&r, v[0], v[1], v[2], v[3], v[4], v[5],
+                                      v[6], v[7], v[8], v[9], v[10]));
+    double scale = fabs(v[16 - 2]) + fabs(v[15 - 1]); /* interval width */
+    struct {
+      const char *name;
+      double want, tol;
+    } chk[] = {{"prob_b_beats_a", v[11], 1e-10},
+               {"expected_loss_a", v[12], 1e-9 * (1 + v[12])},
+               {"expected_loss_b", v[13], 1e-9 * (1 + v[13])},
+               {"diff_conf_low", v[14], 1e-9 * scale},
+               {"diff_conf_high", v[15], 1e-9 * scale},
+               {"lift_median", v[16], 1e-8},
+               {"lift_conf_low", v[17], 1e-8},
+               {"lift_conf_high", v[18], 1e-8},
+               {"post_a_df", v[19], 0},
+               {"post_b_df", v[20], 0}};
+    for (size_t i = 0; i < sizeof chk / sizeof chk[0]; i++) {
+      double got = sca(r, chk[i].name);
+      if (isnan(chk[i].want)) {
+        if (!isnan(got))
+          fail_msg("row %d %s: %g, reference NaN", rows, chk[i].name, got);
+        continue;
+      }
+      if (!(fabs(got - chk[i].want) <= chk[i].tol))
+        fail_msg("row %d %s: %.15g, reference %.15g", rows, chk[i].name, got,
+                 chk[i].want);
+    }
+    const char *m;
+    assert_ok(causal_result_get_string(r, "model", &m));
+    assert_string_equal(m, "normal_nig");
+    /* losses differ by the difference of posterior means */
+    assert_close(sca(r, "expected_loss_a") - sca(r, "expected_loss_b"),
+                 sca(r, "post_b_1") - sca(r, "post_a_1"), 1e-9);
+    causal_result_free(r);
+    rows++;
+  }
+  fclose(f);
+  assert_int_equal(rows, 6);
+  /* reference prior: mu | data ~ t_{n-1}(mean, sd / sqrt n) */
+  causal_result *r;
+  assert_ok(
+      causal_bayes_normal_nig(&r, 10, 4, 25, 11, 3, 16, 0, 0, -0.5, 0, 0.95));
+  assert_close(sca(r, "post_a_1"), 10, 1e-15);
+  assert_close(sca(r, "post_a_2"), 4.0 / 5, 1e-15);
+  assert_close(sca(r, "post_b_2"), 3.0 / 4, 1e-15);
+  assert_close(sca(r, "post_a_df"), 24, 0);
+  causal_result_free(r);
+  /* many observations: agrees with the plug-in normal model */
+  causal_result *rn;
+  assert_ok(causal_bayes_normal_nig(&r, 10, 4, 1e6, 10.01, 4, 1e6, 0, 0, -0.5,
+                                    0, 0.95));
+  assert_ok(
+      causal_bayes_normal(&rn, 10, 4, 1e6, 10.01, 4, 1e6, 0, INFINITY, 0.95));
+  assert_close(sca(r, "prob_b_beats_a"), sca(rn, "prob_b_beats_a"), 1e-6);
+  /* t_{1e6} vs normal quantiles differ by ~1e-5 relative */
+  assert_true(fabs(sca(r, "diff_conf_low") - sca(rn, "diff_conf_low")) <
+              3e-5 * fabs(sca(rn, "diff_conf_low")));
+  causal_result_free(r);
+  causal_result_free(rn);
+  /* identical arms: exactly 1/2 */
+  assert_ok(causal_bayes_normal_nig(&r, 2, 1, 5, 2, 1, 5, 0, 0, -0.5, 0, 0.9));
+  assert_close(sca(r, "prob_b_beats_a"), 0.5, 1e-12);
+  causal_result_free(r);
+  /* errors */
+  r = (causal_result *)1;
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 2, 1, 1, 10, 0, 0, -0.5, 0,
+                                        0.95),
+                CAUSAL_ERANGE);
+  assert_null(r);
+  assert_error_mentions("arm A");
+  assert_error_mentions("df");
+  assert_status(causal_bayes_normal_nig(&r, 1, 0, 10, 1, 1, 10, 0, 0, -0.5, 0,
+                                        0.95),
+                CAUSAL_ERANGE);
+  assert_error_mentions("zero variance");
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 0, 1, 1, 10, 0, 0, -0.5, 0,
+                                        0.95),
+                CAUSAL_ERANGE);
+  assert_error_mentions("n = 0");
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 5, NAN, 1, 10, 0, 0, -0.5, 0,
+                                        0.95),
+                CAUSAL_ENONFINITE);
+  assert_error_mentions("arm B");
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 5, 1, 1, 10, 0, -1, -0.5, 0,
+                                        0.95),
+                CAUSAL_ERANGE);
+  assert_error_mentions("prior_kappa");
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 5, 1, 1, 10, NAN, 1, -0.5, 0,
+                                        0.95),
+                CAUSAL_ENONFINITE);
+  assert_error_mentions("prior_mean");
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 5, 1, 1, 10, 0, 0, -1, 0,
+                                        0.95),
+                CAUSAL_ERANGE);
+  assert_error_mentions("prior_shape");
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 5, 1, 1, 10, 0, 0, -0.5, -1,
+                                        0.95),
+                CAUSAL_ERANGE);
+  assert_error_mentions("prior_scale");
+  assert_status(causal_bayes_normal_nig(&r, 1, 1, 5, 1, 1, 10, 0, 0, -0.5, 0,
+                                        1),
+                CAUSAL_ERANGE);
+  assert_error_mentions("cred_level");
+  assert_status(causal_bayes_normal_nig(NULL, 1, 1, 5, 1, 1, 10, 0, 0, -0.5, 0,
+                                        0.95),
+                CAUSAL_EINVAL);
+}
+
 static void test_errors(void **state) {
   (void)state;
   causal_result *r = (causal_result *)1;
@@ -272,6 +400,10 @@ static int oom_models(void *arg) {
            causal_bayes_normal(&r, 0.01, 1, 10, 0.5, 1, 10, 0, INFINITY, 0.95)))
     return rc;
   causal_result_free(r);
+  if ((rc = causal_bayes_normal_nig(&r, 5, 1, 3, 5.5, 1.5, 3, 0, 0, -0.5, 0,
+                                    0.95)))
+    return rc;
+  causal_result_free(r);
   if ((rc = causal_bayes_gamma(&r, 3, 10, 5, 12, 1, 0, 0.95)))
     return rc;
   causal_result_free(r);
@@ -292,7 +424,8 @@ static void test_oom(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reference), cmocka_unit_test(test_monte_carlo),
-      cmocka_unit_test(test_normal),    cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_normal),    cmocka_unit_test(test_normal_nig),
+      cmocka_unit_test(test_errors),
       cmocka_unit_test(test_decisions), cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

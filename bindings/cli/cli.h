@@ -4,8 +4,10 @@
  * main.c holds the command table. Adding a command = one file + one table
  * row + one line in meson.build.
  *
- * Exit codes: 0 success, 1 the analysis failed (bad data, library error),
- * 2 usage error (unknown command or option), 3 input file unreadable. */
+ * Exit codes (listed by `causal --help`): 0 success, 1 the analysis failed
+ * (bad data or a computation error; the library message names the cause),
+ * 2 usage error (unknown command or option, bad option value), 3 input
+ * file missing or unreadable. */
 #ifndef CAUSAL_CLI_H
 #define CAUSAL_CLI_H
 
@@ -19,6 +21,12 @@ extern const char *const prog;
 /* Report a library failure with its specific message on stderr; returns
  * the exit code for it (EXIT_INPUT for I/O errors, else EXIT_ANALYSIS). */
 int fail(int rc, const char *what);
+/* Progress of long work on stderr: on when stderr is a terminal or with
+ * the global --progress (off with --no-progress). cli_progress_args removes
+ * those flags from argv (returns the new argc); cli_progress prints one
+ * line "causal: <message> (<elapsed> s)" when on. */
+int cli_progress_args(int argc, char **argv);
+void cli_progress(const char *fmt, ...);
 /* Write a result as JSON to stdout; returns an exit code. */
 int print_json(const causal_result *r);
 
@@ -92,5 +100,7 @@ int cmd_abtest(const char *cmd, int argc, char **argv);
 int cmd_did(const char *cmd, int argc, char **argv);
 int cmd_power(const char *cmd, int argc, char **argv);
 int cmd_demo(const char *cmd, int argc, char **argv);
+int cmd_sequential(const char *cmd, int argc, char **argv);
+int cmd_bayes(const char *cmd, int argc, char **argv);
 
 #endif

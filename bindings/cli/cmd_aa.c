@@ -295,8 +295,11 @@ static int run(causal_aa *spec, aa_opts *o) {
     rc = causal_csv_options_set_type(co, o->strata, CAUSAL_TYPE_CAT);
   if (rc != CAUSAL_OK)
     status = fail(rc, "options");
+  cli_progress("aa-split: reading %s", o->path);
   if (status == 0 && (rc = causal_csv_read_file(&ds, o->path, co)))
     status = fail(rc, o->path);
+  if (status == 0)
+    cli_progress("aa-split: splitting %zu rows", causal_dataset_nrows(ds));
   if (status == 0 && (rc = causal_aa_split(&res, aa, ds)))
     status = fail(rc, "aa-split");
   if (status == 0)

@@ -38,8 +38,8 @@ static void abtest_usage(FILE *f) {
       CLI_REPORT_HELP
       "\n"
       "examples:\n"
-      "  %s abtest --y revenue --covariate pre_revenue units.csv\n"
-      "  %s abtest --aggregates --type proportion --allocation 0.5,0.5 arms.csv\n"
+      "  %s abtest --y y --covariate x1 tests/data/abtest_units.csv\n"
+      "  %s abtest --aggregates --type proportion --allocation 0.5,0.5 examples/ab_arms.csv\n"
       "  %s abtest --type ratio --y clicks --denominator views --adjust holm u.csv\n",
       prog, prog, prog, prog);
 }

@@ -35,7 +35,7 @@ static void assign_usage(FILE *f) {
           "  --json              write a JSON array of {id, bucket, variant}\n"
           "\n"
           "examples:\n"
-          "  %s assign --salt checkout-2024 --buckets 1000 users.csv\n"
+          "  %s assign --salt checkout-2024 --buckets 1000 examples/users.csv\n"
           "  %s assign --salt S --buckets 10000 --variants "
           "control:50,treatment:50 \\\n"
           "      --id-column user_id ids.csv > assignment.csv\n"

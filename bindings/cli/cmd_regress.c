@@ -65,7 +65,7 @@ static void regress_usage(FILE *f, const char *cmd) {
           "examples:\n");
   if (iv)
     fprintf(f,
-            "  %s iv mroz.csv --y lwage --x city --endog educ,exper \\\n"
+            "  %s iv tests/data/iv_mroz.csv --y lwage --x city --endog educ,exper \\\n"
             "      --instruments age,kidslt6,meduc,feduc --vcov HC1\n"
             "  %s iv cig.csv --y lpacks --x lrincome --endog lrprice \\\n"
             "      --instruments tdiff,taxcpi --method liml --cluster state\n",

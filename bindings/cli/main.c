@@ -21,19 +21,42 @@ static const struct {
     {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
     {"power", cmd_power, "sample size, power or MDE of an A/B test"},
     {"demo", cmd_demo, "end-to-end demo on a synthetic scenario with known truth"},
+    {"sequential", cmd_sequential, "group-sequential boundaries and monitoring (Lan-DeMets spending)"},
+    {"bayes", cmd_bayes, "Bayesian A/B from per-arm aggregates: P(B>A), loss, intervals"},
 };
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: %s [--version] [--help] <command> [<args>]\n\ncommands:\n",
+  fprintf(f,
+          "usage: %s [--version] [--help] [--progress] <command> [<args>]\n"
+          "\ncommands:\n",
           prog);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "\nRun '%s <command> --help' for a command's options and "
-             "examples.\n",
-          prog);
+  fprintf(f,
+          "\nEvery command takes --help (options and runnable examples) and\n"
+          "--json (the full result as JSON on stdout). Input is CSV with a\n"
+          "header line: unit-level rows, or per-arm aggregates (abtest\n"
+          "--aggregates, bayes --input, sequential --input).\n"
+          "\noptions:\n"
+          "  --progress      report progress of long work on stderr (the\n"
+          "                  default when stderr is a terminal; --no-progress\n"
+          "                  turns it off)\n"
+          "  --version       print the versions and exit\n"
+          "\nexit status:\n"
+          "  0  success\n"
+          "  1  data or computation error: invalid values, too few\n"
+          "     observations, no convergence (the message names the cause)\n"
+          "  2  usage error: unknown command or option, bad option value\n"
+          "  3  input file missing or unreadable\n"
+          "\nexample:\n"
+          "  %s describe data/lalonde.csv\n"
+          "\nRun '%s <command> --help' for a command's options and "
+          "examples.\n",
+          prog, prog);
 }
 
 int main(int argc, char **argv) {
+  argc = cli_progress_args(argc, argv);
   if (argc < 2) {
     usage(stderr);
     return EXIT_USAGE;

@@ -47,6 +47,33 @@ CAUSAL_API int causal_bayes_normal(causal_result **out, double mean_a,
                                    double sd_b, double n_b, double prior_mean,
                                    double prior_sd, double cred_level);
 
+/* Normal model with UNKNOWN variance (added in 0.2): a Normal–Inverse-
+ * Gamma conjugate prior on each arm's (mu, sigma^2),
+ *   sigma^2 ~ InvGamma(prior_shape, prior_scale),
+ *   mu | sigma^2 ~ N(prior_mean, sigma^2 / prior_kappa),
+ * updated with the arm's mean, sample sd (n - 1 denominator) and size n:
+ *   kappa_n = kappa_0 + n, mu_n = (kappa_0 mu_0 + n mean) / kappa_n,
+ *   a_n = a_0 + n / 2,
+ *   b_n = b_0 + (n - 1) sd^2 / 2 + kappa_0 n (mean - mu_0)^2 / (2 kappa_n).
+ * The posterior of mu is Student t with 2 a_n df, location mu_n and scale
+ * sqrt(b_n / (a_n kappa_n)). prior_kappa = 0, prior_shape = -0.5,
+ * prior_scale = 0 is the reference prior p(mu, sigma^2) ~ 1 / sigma^2:
+ * mu | data ~ t_{n-1}(mean, sd^2 / n). Requires prior_kappa >= 0,
+ * prior_shape >= -0.5, prior_scale >= 0 (prior_mean finite when
+ * prior_kappa > 0) and posterior df 2 a_n > 1 per arm (the expected
+ * losses need a finite mean). P(B > A), the expected losses and the
+ * difference interval by adaptive quadrature over A's quantiles (closed
+ * form partial expectations of the t); the lift interval as in
+ * causal_bayes_normal (NaN with a warning unless P(A <= 0) < 1e-9).
+ * Entries as above with model "normal_nig"; post_*_1 / post_*_2 are the
+ * t location and scale, plus scalars "post_a_df", "post_b_df". */
+CAUSAL_API int causal_bayes_normal_nig(causal_result **out, double mean_a,
+                                       double sd_a, double n_a, double mean_b,
+                                       double sd_b, double n_b,
+                                       double prior_mean, double prior_kappa,
+                                       double prior_shape, double prior_scale,
+                                       double cred_level);
+
 /* Gamma–Poisson for counts: total count y and exposure e per arm (units,
  * days), prior Gamma(shape, rate) on each rate. Posteriors Gamma(shape +
  * y, rate + e). P(lambda_B > lambda_A) = I_{e'_A/(e'_A+e'_B)}(a_A, a_B)

@@ -29,10 +29,13 @@
  *       side (Lan & DeMets 1983 form for a two-sided alpha). Differs from
  *       PER_SIDE only for OBF (the others are linear in alpha).
  * Futility (one-sided only, optional): a lower boundary by beta spending
- * under the design drift, non-binding (efficacy bounds are computed as if
- * it did not exist, so ignoring it never inflates alpha) — gsDesign
- * test.type = 4. The drift is chosen so that the last lower and upper
- * bounds meet (power exactly 1 - beta).
+ * under the design drift. Non-binding by default (efficacy bounds are
+ * computed as if it did not exist, so ignoring it never inflates alpha) —
+ * gsDesign test.type = 4; with CAUSAL_GS_BINDING = 1 the efficacy bounds
+ * are computed with the futility bounds in the continuation region
+ * (slightly lower bounds; alpha holds only if the trial always stops at a
+ * futility crossing) — gsDesign test.type = 3. The drift is chosen so that
+ * the last lower and upper bounds meet (power exactly 1 - beta).
  */
 #ifndef CAUSAL_SEQUENTIAL_H
 #define CAUSAL_SEQUENTIAL_H
@@ -71,6 +74,10 @@ enum {
 enum {
   CAUSAL_GS_CONVENTION = 1,   /* CAUSAL_GS_SPEND_*; default PER_SIDE */
   CAUSAL_GS_FUT_SPENDING = 2, /* futility spending family; default NONE */
+  CAUSAL_GS_BINDING = 3,      /* 0 (default): non-binding futility (gsDesign
+                                 test.type = 4); 1: binding (test.type = 3):
+                                 the efficacy bounds assume the trial stops
+                                 at every futility crossing (added in 0.2) */
   CAUSAL_GS_BETA = 101,       /* type II error for the drift and the
                                  inflation factor; default 0.1 */
   CAUSAL_GS_FUT_PARAM = 102,  /* futility family parameter (HSD g, rho) */
@@ -95,7 +102,8 @@ CAUSAL_API int causal_gs_bounds(int key, double *min, double *max);
  * "alpha_spent" (cumulative, all sides), "alpha_increment", "nominal_p"
  * (one-sided p-value of each upper bound), "beta_spent" (futility),
  * "prob_upper_h1", "prob_lower_h1" (crossing probabilities under the
- * drift); scalars "drift" (theta giving power 1 - beta), "fixed_drift"
+ * drift), "prob_upper_h0", "prob_lower_h0" (under theta = 0, with the
+ * futility bound respected: gsDesign's "P(Cross) if delta=0"); scalars "drift" (theta giving power 1 - beta), "fixed_drift"
  * (z_{1-alpha/sides} + z_{1-beta}), "inflation_factor" ((drift /
  * fixed_drift)^2: maximum information relative to the fixed design),
  * "power", "expected_info_h0", "expected_info_h1" (fractions of the

@@ -41,6 +41,7 @@ from . import dist  # noqa: F401
 from . import assign  # noqa: F401
 from .abdesign import (power, gs_design, GroupSequential, msprt,  # noqa
                        bayes_beta, bayes_normal, bayes_gamma, decide)
+from .abdesign import bayes_normal_nig  # noqa: F401
 from .regress import (ols, logit, iv, wald, RegressionResult,  # noqa
                       WaldResult)
 from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa

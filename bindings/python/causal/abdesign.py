@@ -27,7 +27,7 @@ from ._handle import Handle, new_out
 from .result import Result
 
 __all__ = ["power", "gs_design", "GroupSequential", "msprt", "bayes_beta",
-           "bayes_normal", "bayes_gamma", "prob_beta", "decide", "pnt"]
+           "bayes_normal", "bayes_normal_nig", "bayes_gamma", "prob_beta", "decide", "pnt"]
 
 _P = ctypes.POINTER
 _d, _i, _sz, _v = ctypes.c_double, ctypes.c_int, ctypes.c_size_t, \
@@ -58,6 +58,7 @@ _SIGNATURES = {
     "causal_bayes_normal": (_i, [_P(_v), _d, _d, _d, _d, _d, _d, _d, _d,
                                  _d]),
     "causal_bayes_gamma": (_i, [_P(_v), _d, _d, _d, _d, _d, _d, _d]),
+    "causal_bayes_normal_nig": (_i, [_P(_v)] + [_d] * 11),
     "causal_bayes_prob_beta": (_i, [_d, _d, _d, _d, _i, _pd]),
     "causal_decision_evaluate": (_i, [_P(_v), _sz, _P(ctypes.c_char_p), _pd,
                                       _pd, _P(_i), _P(_i), _pd, _pd, _d]),
@@ -138,7 +139,7 @@ class GroupSequential(Handle):
 
     def __init__(self, sides=2, alpha=0.05, spending="obf", param=0.0,
                  convention="per_side", futility="none", futility_param=0.0,
-                 beta=0.1, drift=None):
+                 beta=0.1, drift=None, binding=False):
         out = new_out()
         _lib.call("causal_gs_new", ctypes.byref(out), int(sides),
                   float(alpha), SPENDING[spending], float(param))
@@ -146,6 +147,7 @@ class GroupSequential(Handle):
         conv = {"per_side": 1, "total": 2}[convention]
         _lib.call("causal_gs_set_int", self._handle, 1, conv)
         _lib.call("causal_gs_set_int", self._handle, 2, SPENDING[futility])
+        _lib.call("causal_gs_set_int", self._handle, 3, 1 if binding else 0)
         _lib.call("causal_gs_set_double", self._handle, 101, float(beta))
         _lib.call("causal_gs_set_double", self._handle, 102,
                   float(futility_param))
@@ -232,6 +234,21 @@ def bayes_normal(mean_a, sd_a, n_a, mean_b, sd_b, n_b, prior_mean=0.0,
               float(sd_a), float(n_a), float(mean_b), float(sd_b),
               float(n_b), float(prior_mean), float(prior_sd),
               float(cred_level))
+    return Result._wrap(out)
+
+
+def bayes_normal_nig(mean_a, sd_a, n_a, mean_b, sd_b, n_b, prior_mean=0.0,
+                     prior_kappa=0.0, prior_shape=-0.5, prior_scale=0.0,
+                     cred_level=0.95):
+    """Normal model with unknown variance (Normal-Inverse-Gamma prior).
+
+    The defaults are the reference prior 1/sigma^2: each arm's mean is
+    t_{n-1}(mean, sd / sqrt(n)) a posteriori."""
+    out = new_out()
+    _lib.call("causal_bayes_normal_nig", ctypes.byref(out), float(mean_a),
+              float(sd_a), float(n_a), float(mean_b), float(sd_b),
+              float(n_b), float(prior_mean), float(prior_kappa),
+              float(prior_shape), float(prior_scale), float(cred_level))
     return Result._wrap(out)
 
 

@@ -89,6 +89,48 @@ def test_bayes_models():
         scipy.stats.beta.cdf(100 / 210, 41, 56), rel=1e-12)
 
 
+def test_gs_binding_futility():
+    # gsDesign test.type = 3 vs 4: binding futility spends all of alpha
+    # under H0 with the futility region excluded; non-binding spends less
+    kw = dict(sides=1, alpha=0.025, spending="hsd", param=-4,
+              futility="hsd", futility_param=-2)
+    t = [1 / 3, 2 / 3, 1]
+    b = causal.GroupSequential(binding=True, **kw).design(t)
+    n = causal.GroupSequential(**kw).design(t)
+    assert sum(b["prob_upper_h0"]) == pytest.approx(0.025, abs=1e-8)
+    assert sum(n["prob_upper_h0"]) < 0.024
+    assert b["upper"][2] < n["upper"][2]
+    assert list(n["upper"]) == pytest.approx([3.0107, 2.5465, 1.9992],
+                                             abs=6e-5)
+
+
+def test_bayes_normal_nig():
+    # reference prior: each mean is t_{n-1}(mean, sd / sqrt(n)); P(B > A)
+    # by scipy quadrature in x (independent of the C quantile integral)
+    from scipy import integrate
+    r = causal.bayes_normal_nig(10, 4, 30, 10.8, 5, 40)
+    A = scipy.stats.t(29, loc=10, scale=4 / math.sqrt(30))
+    B = scipy.stats.t(39, loc=10.8, scale=5 / math.sqrt(40))
+    p = integrate.quad(lambda x: A.pdf(x) * B.sf(x), -math.inf, math.inf,
+                       epsabs=1e-13)[0]
+    assert r["prob_b_beats_a"] == pytest.approx(p, abs=1e-9)
+    assert r["model"] == "normal_nig"
+    assert r["post_a_df"] == 29 and r["post_b_df"] == 39
+    assert r["post_a_2"] == pytest.approx(4 / math.sqrt(30), rel=1e-14)
+    assert (r["expected_loss_a"] - r["expected_loss_b"] ==
+            pytest.approx(0.8, abs=1e-9))
+    # informative prior: kappa_n = 1 + 5, mu_n = (1.5 + 5) / 6
+    r = causal.bayes_normal_nig(1, 2, 5, 2, 1, 4, prior_mean=1.5,
+                                prior_kappa=1, prior_shape=2,
+                                prior_scale=3, cred_level=0.9)
+    assert r["post_a_1"] == pytest.approx(6.5 / 6, rel=1e-14)
+    assert r["post_a_df"] == 9
+    with pytest.raises(causal.CausalError, match="df"):
+        causal.bayes_normal_nig(1, 1, 2, 1, 1, 10)
+    with pytest.raises(causal.CausalError, match="prior_shape"):
+        causal.bayes_normal_nig(1, 1, 5, 1, 1, 10, prior_shape=-1)
+
+
 def test_decide():
     r = causal.decide({"revenue": (0.05, 0.01)},
                       guardrails={"latency": (0.05, 0.005, 0.02, -1)})

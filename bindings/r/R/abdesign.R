@@ -92,7 +92,8 @@ causal_pnt <- function(q, df, ncp, lower.tail = TRUE) {
 
 causal_gs <- function(sides = 2, alpha = 0.05, spending = "obf", param = 0,
                       convention = "per_side", futility = "none",
-                      futility_param = 0, beta = 0.1, drift = NULL) {
+                      futility_param = 0, beta = 0.1, drift = NULL,
+                      binding = FALSE) {
   .check(identical(sides, 1) || identical(sides, 2) ||
          identical(sides, 1L) || identical(sides, 2L), "sides must be 1 or 2")
   dk <- c(101L, 102L)
@@ -103,10 +104,11 @@ causal_gs <- function(sides = 2, alpha = 0.05, spending = "obf", param = 0,
   }
   spec <- list(sides = as.integer(sides), alpha = .num1(alpha, "alpha"),
                spending = .pick(spending, .gs_spending, "spending"),
-               param = .num1(param, "param"), int_keys = 1:2,
+               param = .num1(param, "param"), int_keys = 1:3,
                int_values = as.double(c(
                  .pick(convention, .gs_convention, "convention"),
-                 .pick(futility, .gs_spending, "futility"))),
+                 .pick(futility, .gs_spending, "futility"),
+                 .flag(binding, "binding"))),
                dbl_keys = dk, dbl_values = dv)
   .Call(C_gs_new, spec)
 }
@@ -196,6 +198,20 @@ causal_bayes_normal <- function(mean_a, sd_a, n_a, mean_b, sd_b, n_b,
             .num1(prior_mean, "prior_mean"), .num1(prior_sd, "prior_sd"),
             .num1(cred_level, "cred_level"))
   .classed(.Call(C_bayes, 2L, args), "causal_bayes")
+}
+
+causal_bayes_normal_nig <- function(mean_a, sd_a, n_a, mean_b, sd_b, n_b,
+                                    prior_mean = 0, prior_kappa = 0,
+                                    prior_shape = -0.5, prior_scale = 0,
+                                    cred_level = 0.95) {
+  args <- c(.num1(mean_a, "mean_a"), .num1(sd_a, "sd_a"), .num1(n_a, "n_a"),
+            .num1(mean_b, "mean_b"), .num1(sd_b, "sd_b"), .num1(n_b, "n_b"),
+            .num1(prior_mean, "prior_mean"),
+            .num1(prior_kappa, "prior_kappa"),
+            .num1(prior_shape, "prior_shape"),
+            .num1(prior_scale, "prior_scale"),
+            .num1(cred_level, "cred_level"))
+  .classed(.Call(C_bayes, 4L, args), "causal_bayes")
 }
 
 causal_bayes_gamma <- function(y_a, e_a, y_b, e_b, prior = c(1, 0),

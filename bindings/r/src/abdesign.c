@@ -152,10 +152,11 @@ SEXP C_msprt(SEXP est, SEXP var, SEXP tau2, SEXP alpha, SEXP theta0) {
 
 /* ---- Bayesian A/B --------------------------------------------------------- */
 
-/* model 1 beta (7 numbers), 2 normal (9), 3 gamma (7). */
+/* model 1 beta (7 numbers), 2 normal (9), 3 gamma (7), 4 normal with
+ * unknown variance (11). */
 SEXP C_bayes(SEXP model, SEXP args) {
   int m = crr_int(model, "model");
-  R_xlen_t need = m == 2 ? 9 : 7;
+  R_xlen_t need = m == 2 ? 9 : (m == 4 ? 11 : 7);
   if (TYPEOF(args) != REALSXP || Rf_xlength(args) != need)
     crr_stop_msg(CAUSAL_EINVAL, "args must be %d numbers", (int)need);
   const double *a = REAL(args);
@@ -168,8 +169,11 @@ SEXP C_bayes(SEXP model, SEXP args) {
                                 a[7], a[8]));
   else if (m == 3)
     CRR_TRY(causal_bayes_gamma(&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6]));
+  else if (m == 4)
+    CRR_TRY(causal_bayes_normal_nig(&r, a[0], a[1], a[2], a[3], a[4], a[5],
+                                    a[6], a[7], a[8], a[9], a[10]));
   else
-    crr_stop_msg(CAUSAL_EINVAL, "model must be 1, 2 or 3");
+    crr_stop_msg(CAUSAL_EINVAL, "model must be 1, 2, 3 or 4");
   SEXP out = PROTECT(crr_result_take(hr, r));
   UNPROTECT(2);
   return out;

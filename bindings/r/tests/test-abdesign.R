@@ -190,6 +190,24 @@ bn <- causal_bayes_normal(1, 2, 100, 1.2, 2, 100)
 se <- sqrt(0.04 + 0.04)
 stopifnot(rel(bn$prob_b_beats_a, pnorm(0.2 / se)) < 1e-10,
           rel(bn$diff_conf_high, 0.2 + qnorm(0.975) * se) < 1e-10)
+# binding futility (gsDesign test.type = 3) spends all of alpha under H0
+gb <- causal_gs(sides = 1, alpha = 0.025, spending = "hsd", param = -4,
+                futility = "hsd", futility_param = -2, binding = TRUE)
+db <- causal_gs_design(gb, c(1, 2, 3) / 3)
+stopifnot(abs(sum(db$prob_upper_h0) - 0.025) < 1e-8,
+          abs(db$upper[3] - 1.9643) < 1e-4)
+# normal model with unknown variance (reference prior): Student t posteriors
+bt <- causal_bayes_normal_nig(10, 4, 30, 10.8, 5, 40)
+sa <- 4 / sqrt(30); sb <- 5 / sqrt(40)
+ref <- integrate(function(x) dt((x - 10) / sa, 29) / sa *
+                   pt((x - 10.8) / sb, 39, lower.tail = FALSE), -Inf, Inf,
+                 rel.tol = 1e-12)$value
+stopifnot(abs(bt$prob_b_beats_a - ref) < 1e-9, bt$model == "normal_nig",
+          bt$post_a_df == 29, rel(bt$post_a_2, sa) < 1e-14,
+          abs(bt$expected_loss_a - bt$expected_loss_b - 0.8) < 1e-9,
+          err_class(causal_bayes_normal_nig(1, 1, 2, 1, 1, 10)) != "none",
+          err_class(causal_bayes_normal_nig(1, 1, 5, 1, 1, 10,
+                                            prior_shape = -1)) != "none")
 # gamma-Poisson: P(lambda_B > lambda_A) as an integral
 bg <- causal_bayes_gamma(50, 100, 60, 100)
 ref <- integrate(function(x) dgamma(x, 51, 100) *
