@@ -20,6 +20,11 @@ for c in /usr/bin/chromium /usr/bin/chromium-browser; do
   [ -x "$c" ] && { chrome="$c"; break; }
 done
 if [ -z "$chrome" ]; then
+  # In CI the browser check is part of the gate: a missing browser fails.
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAIL: chromium not installed (scripts/install-deps.sh --test installs it)"
+    exit 1
+  fi
   echo "SKIP: chromium not installed (scripts/install-deps.sh --test)"
   exit $status
 fi
