@@ -89,6 +89,12 @@ int cli_chart_event(causal_chart **out, const causal_result *r,
 int cli_report_write(const cli_report *o, const char *cmd, int argc,
                      char **argv, const causal_result *res,
                      causal_chart *const *charts, size_t ncharts);
+/* The same with a "Summary" key-value block (nkv pairs) before the charts. */
+int cli_report_write_kv(const cli_report *o, const char *cmd, int argc,
+                        char **argv, const causal_result *res,
+                        const char *const *keys, const char *const *vals,
+                        size_t nkv, causal_chart *const *charts,
+                        size_t ncharts);
 
 /* Commands: argv holds the command's own arguments (after its name). */
 typedef int (*cli_command)(const char *cmd, int argc, char **argv);

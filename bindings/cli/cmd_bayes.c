@@ -47,6 +47,9 @@ static void usage(FILE *f) {
       "                     when P(B > A) <= 1 - P (default 0.95)\n"
       "  --max-loss X       also require the expected loss of B <= X to ship\n"
       "  --json             write the result (with 'decision') as JSON\n"
+      "  --report FILE      also write a self-contained HTML report\n"
+      "                     (posterior densities, summary, result)\n"
+      "  --markdown FILE    also write the report as Markdown\n"
       "  --help             this text\n"
       "\n"
       "Exit status: 0 done (whatever the decision), 1 invalid aggregates,\n"
@@ -56,8 +59,9 @@ static void usage(FILE *f) {
       "  %s bayes --a 120,1000 --b 145,1000\n"
       "  %s bayes --model nig --a 30,10.0,4.0 --b 40,10.8,5.0 --json\n"
       "  %s bayes --model gamma --a 50,100 --b 61,100 --threshold 0.9\n"
-      "  %s bayes --input examples/bayes_arms.csv\n",
-      prog, prog, prog, prog, prog, prog);
+      "  %s bayes --input examples/bayes_arms.csv\n"
+      "  %s bayes --a 120,1000 --b 145,1000 --report bayes.html\n",
+      prog, prog, prog, prog, prog, prog, prog);
 }
 
 enum { M_BETA, M_NORMAL, M_NIG, M_GAMMA };
@@ -68,6 +72,7 @@ typedef struct opts {
   double threshold, max_loss;
   int have_prior;
   const char *input, *control, *treatment;
+  cli_report rep;
 } opts;
 
 static int nfields(int model) { return model == M_NORMAL || model == M_NIG ? 3 : 2; }
@@ -118,6 +123,11 @@ static int parse(opts *o, int argc, char **argv, int *done) {
     }
     if (!strcmp(a, "--json")) {
       o->json = 1;
+      continue;
+    }
+    if (cli_report_option(&o->rep, "bayes", argc, argv, &i)) {
+      if (o->rep.bad)
+        return EXIT_USAGE;
       continue;
     }
     if (strncmp(a, "--", 2) != 0)
@@ -318,6 +328,226 @@ static void print_text(const causal_result *r, const opts *o,
   printf(")\n");
 }
 
+/* ---- --report: posterior densities ------------------------------------ */
+
+enum { GRID = 201, INNER = 801 };
+
+/* The posterior of arm b (0: A, 1: B) of the result as a dist family and
+ * its parameters: Beta(a, b), Normal(mean, sd), location-scale Student t
+ * (standardized, params {df}; *loc / *scale), Gamma(shape, 1 / rate). */
+typedef struct post {
+  int family;
+  double par[2], loc, scale;
+} post;
+
+static post arm_post(const causal_result *r, int model, int b) {
+  post p = {CAUSAL_DIST_NORMAL, {0, 1}, 0, 1};
+  double x1 = cli_scalar(r, b ? "post_b_1" : "post_a_1");
+  double x2 = cli_scalar(r, b ? "post_b_2" : "post_a_2");
+  if (model == M_BETA) {
+    p.family = CAUSAL_DIST_BETA;
+    p.par[0] = x1;
+    p.par[1] = x2;
+  } else if (model == M_GAMMA) {
+    p.family = CAUSAL_DIST_GAMMA;
+    p.par[0] = x1;
+    p.par[1] = 1 / x2;
+  } else if (model == M_NIG) {
+    p.family = CAUSAL_DIST_T;
+    p.par[0] = cli_scalar(r, b ? "post_b_df" : "post_a_df");
+    p.loc = x1;
+    p.scale = x2;
+  } else {
+    p.par[0] = x1;
+    p.par[1] = x2;
+  }
+  return p;
+}
+
+static size_t npar(const post *p) { return p->family == CAUSAL_DIST_T ? 1 : 2; }
+
+/* density (func PDF) or quantile of p at n points, in place */
+static int post_eval(const post *p, int func, double *x, size_t n) {
+  if (func == CAUSAL_DIST_PDF)
+    for (size_t i = 0; i < n; i++)
+      x[i] = (x[i] - p->loc) / p->scale;
+  int rc = causal_dist_eval(p->family, func, p->par, npar(p), x, n, x);
+  for (size_t i = 0; i < n; i++)
+    x[i] = func == CAUSAL_DIST_PDF ? x[i] / p->scale : p->loc + p->scale * x[i];
+  return rc;
+}
+
+static int post_range(const post *p, double tail, double *lo, double *hi) {
+  double q[2] = {tail, 1 - tail};
+  int rc = post_eval(p, CAUSAL_DIST_QUANTILE, q, 2);
+  *lo = q[0];
+  *hi = q[1];
+  return rc;
+}
+
+/* The density of B - A at GRID points from dlo to dhi: f(d) = int f_N(y)
+ * f_W(y -/+ d) dy by the trapezoidal rule over the narrower posterior N
+ * (so that the wider one is smooth on the inner grid). */
+static int conv(const post *pa, const post *pb, double dlo, double dhi,
+                double *d, double *f) {
+  double alo, ahi, blo, bhi, y[INNER], fy[INNER], w[INNER];
+  int rc = post_range(pa, 1e-6, &alo, &ahi);
+  if (rc == CAUSAL_OK)
+    rc = post_range(pb, 1e-6, &blo, &bhi);
+  if (rc != CAUSAL_OK)
+    return rc;
+  int narrow_b = bhi - blo < ahi - alo; /* over B: A = y - d */
+  const post *pn = narrow_b ? pb : pa, *pw = narrow_b ? pa : pb;
+  double lo = narrow_b ? blo : alo, hi = narrow_b ? bhi : ahi;
+  double h = (hi - lo) / (INNER - 1);
+  for (size_t j = 0; j < INNER; j++)
+    y[j] = fy[j] = lo + h * (double)j;
+  if ((rc = post_eval(pn, CAUSAL_DIST_PDF, fy, INNER)) != CAUSAL_OK)
+    return rc;
+  for (size_t i = 0; i < GRID; i++) {
+    d[i] = dlo + (dhi - dlo) * (double)i / (GRID - 1);
+    for (size_t j = 0; j < INNER; j++)
+      w[j] = narrow_b ? y[j] - d[i] : y[j] + d[i];
+    if ((rc = post_eval(pw, CAUSAL_DIST_PDF, w, INNER)) != CAUSAL_OK)
+      return rc;
+    double s = 0;
+    for (size_t j = 0; j < INNER; j++)
+      s += (j == 0 || j == INNER - 1 ? 0.5 : 1.0) * fy[j] * w[j];
+    f[i] = s * h;
+  }
+  return CAUSAL_OK;
+}
+
+/* Two passes: over the widest possible range of B - A, then again over
+ * the part where the density exceeds 1e-3 of its peak (heavy tails would
+ * otherwise leave few points under the curve). */
+static int diff_density(const post *pa, const post *pb, double *d,
+                        double *f) {
+  double alo, ahi, blo, bhi;
+  int rc = post_range(pa, 1e-6, &alo, &ahi);
+  if (rc == CAUSAL_OK)
+    rc = post_range(pb, 1e-6, &blo, &bhi);
+  if (rc == CAUSAL_OK)
+    rc = conv(pa, pb, blo - ahi, bhi - alo, d, f);
+  if (rc != CAUSAL_OK)
+    return rc;
+  double peak = 0;
+  for (size_t i = 0; i < GRID; i++)
+    peak = f[i] > peak ? f[i] : peak;
+  size_t a = 0, b = GRID - 1;
+  while (a + 2 < b && f[a + 1] < 1e-3 * peak)
+    a++;
+  while (b > a + 2 && f[b - 1] < 1e-3 * peak)
+    b--;
+  return conv(pa, pb, d[a], d[b], d, f);
+}
+
+/* Narrow [*a, *z] to where one of the arm densities exceeds 1e-3 of the
+ * highest peak. */
+static int arm_trim(const post *p, double *a, double *z) {
+  double x[GRID], f[2][GRID], peak = 0;
+  for (int b = 0; b < 2; b++) {
+    for (size_t i = 0; i < GRID; i++)
+      x[i] = f[b][i] = *a + (*z - *a) * (double)i / (GRID - 1);
+    int rc = post_eval(&p[b], CAUSAL_DIST_PDF, f[b], GRID);
+    if (rc != CAUSAL_OK)
+      return rc;
+    for (size_t i = 0; i < GRID; i++)
+      peak = f[b][i] > peak ? f[b][i] : peak;
+  }
+  size_t i = 0, j = GRID - 1;
+  while (i + 2 < j && f[0][i + 1] < 1e-3 * peak && f[1][i + 1] < 1e-3 * peak)
+    i++;
+  while (j > i + 2 && f[0][j - 1] < 1e-3 * peak && f[1][j - 1] < 1e-3 * peak)
+    j--;
+  *a = x[i];
+  *z = x[j];
+  return CAUSAL_OK;
+}
+
+static int density_charts(causal_chart **ch, const causal_result *r,
+                          const opts *o) {
+  post p[2] = {arm_post(r, o->model, 0), arm_post(r, o->model, 1)};
+  static const char *const names[2] = {"A (control)", "B (treatment)"};
+  static const char *const xl[] = {"Conversion rate", "Mean", "Mean", "Rate"};
+  double lo[2], hi[2], x[GRID], y[GRID], d[GRID];
+  int rc = CAUSAL_OK;
+  for (int b = 0; b < 2 && rc == CAUSAL_OK; b++)
+    rc = post_range(&p[b], 5e-5, &lo[b], &hi[b]);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_new(&ch[0], CAUSAL_CHART_DENSITY,
+                          "Posterior of each arm");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(ch[0], xl[o->model], "Density");
+  double a = lo[0] < lo[1] ? lo[0] : lo[1], z = hi[0] > hi[1] ? hi[0] : hi[1];
+  if (rc == CAUSAL_OK) /* heavy t tails: keep where a density is visible */
+    rc = arm_trim(p, &a, &z);
+  for (int b = 0; b < 2 && rc == CAUSAL_OK; b++) {
+    for (size_t i = 0; i < GRID; i++)
+      x[i] = y[i] = a + (z - a) * (double)i / (GRID - 1);
+    rc = post_eval(&p[b], CAUSAL_DIST_PDF, y, GRID);
+    if (rc == CAUSAL_OK)
+      rc = causal_chart_add_line(ch[0], names[b], x, y, GRID, CAUSAL_CHART_FILL);
+  }
+  size_t m = GRID;
+  if (rc == CAUSAL_OK)
+    rc = diff_density(&p[0], &p[1], d, y);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_new(&ch[1], CAUSAL_CHART_DENSITY,
+                          "Posterior of the difference B - A");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(ch[1], "B - A", "Density");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_line(ch[1], "B - A", d, y, m, CAUSAL_CHART_FILL);
+  double cl = cli_scalar(r, "diff_conf_low"), ch_ = cli_scalar(r, "diff_conf_high");
+  char cap[200];
+  snprintf(cap, sizeof cap,
+           "P(B > A) = %.4f; %g%% credible interval of B - A: [%.4g, %.4g].",
+           cli_scalar(r, "prob_b_beats_a"), 100 * o->level, cl, ch_);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_caption(ch[1], cap);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_refline(ch[1], CAUSAL_CHART_AXIS_X, 0.0, "no difference");
+  /* the credible interval as a second filled area under the same curve */
+  size_t i0 = 0, n = 0;
+  while (i0 < m && d[i0] < cl)
+    i0++;
+  while (i0 + n < m && d[i0 + n] <= ch_)
+    n++;
+  char name[64];
+  snprintf(name, sizeof name, "%g%% credible interval", 100 * o->level);
+  if (rc == CAUSAL_OK && n > 1)
+    rc = causal_chart_add_line(ch[1], name, d + i0, y + i0, n,
+                               CAUSAL_CHART_FILL);
+  return rc;
+}
+
+static int write_report(const causal_result *r, const opts *o, int argc,
+                        char **argv, const char *dec) {
+  causal_chart *ch[2] = {NULL, NULL};
+  if (density_charts(ch, r, o) != CAUSAL_OK) {
+    causal_chart_free(ch[0]); /* the report still has the tables */
+    causal_chart_free(ch[1]);
+    ch[0] = ch[1] = NULL;
+  }
+  char v[5][64];
+  snprintf(v[0], sizeof v[0], "%.6f", cli_scalar(r, "prob_b_beats_a"));
+  snprintf(v[1], sizeof v[1], "%.6g", cli_scalar(r, "expected_loss_a"));
+  snprintf(v[2], sizeof v[2], "%.6g", cli_scalar(r, "expected_loss_b"));
+  snprintf(v[3], sizeof v[3], "%.6g [%.6g, %.6g]", cli_scalar(r, "diff_mean"),
+           cli_scalar(r, "diff_conf_low"), cli_scalar(r, "diff_conf_high"));
+  snprintf(v[4], sizeof v[4], "%s (threshold %g)", dec, o->threshold);
+  const char *keys[5] = {"P(B > A)", "Expected loss, choosing A",
+                         "Expected loss, choosing B", "B - A (credible interval)",
+                         "Decision"};
+  const char *vals[5] = {v[0], v[1], v[2], v[3], v[4]};
+  int st = cli_report_write_kv(&o->rep, "bayes", argc, argv, r, keys, vals, 5,
+                               ch, 2);
+  causal_chart_free(ch[0]);
+  causal_chart_free(ch[1]);
+  return st;
+}
+
 int cmd_bayes(const char *cmd, int argc, char **argv) {
   (void)cmd;
   opts o;
@@ -357,6 +587,8 @@ int cmd_bayes(const char *cmd, int argc, char **argv) {
     status = print_json(r);
   else
     print_text(r, &o, dec);
+  if (status == 0 && cli_report_wanted(&o.rep))
+    status = write_report(r, &o, argc, argv, dec);
   causal_result_free(r);
   return status;
 }

@@ -50,6 +50,7 @@ static void usage(FILE *f) {
       "                      --max-n: info_fraction = n / max-n)\n"
       "  --max-n N           planned maximum sample size for n columns\n"
       "  --json              write the result as JSON\n"
+      CLI_REPORT_HELP
       "  --help              this text\n"
       "\n"
       "Exit status: 0 done (whatever the decision), 1 invalid design or\n"
@@ -60,8 +61,9 @@ static void usage(FILE *f) {
       "  %s sequential --sides 1 --alpha 0.025 --spending hsd --param -4 "
       "--futility hsd --futility-param -2 --k 3\n"
       "  %s sequential --looks 0.25,0.5,0.75,1 --z 1.1,2.2,3.1\n"
-      "  %s sequential --input examples/looks.csv --max-n 10000 --k 4\n",
-      prog, prog, prog, prog, prog, prog, prog);
+      "  %s sequential --input examples/looks.csv --max-n 10000 --k 4\n"
+      "  %s sequential --k 4 --z 1.2,2.5 --report seq.html\n",
+      prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 enum { MAXLOOK = 1000 };
@@ -106,6 +108,7 @@ typedef struct opts {
   list looks, z, frac;
   int have_looks, have_z, have_frac;
   const char *input;
+  cli_report rep;
 } opts;
 
 /* Observed looks from a CSV file: fills o->frac and o->z. */
@@ -210,6 +213,11 @@ static int parse(opts *o, int argc, char **argv, int *done) {
     }
     if (!strcmp(a, "--binding")) {
       o->binding = 1;
+      continue;
+    }
+    if (cli_report_option(&o->rep, "sequential", argc, argv, &i)) {
+      if (o->rep.bad)
+        return EXIT_USAGE;
       continue;
     }
     if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
@@ -335,7 +343,8 @@ static void print_monitor(const causal_result *r) {
 
 /* Monitoring: feed the looks in order; stops at the first stopping look
  * (later rows are reported as ignored). */
-static int monitor(causal_gs *g, const opts *o, const causal_result *design) {
+static int monitor(causal_gs *g, const opts *o, const causal_result *design,
+                   causal_result **keep) {
   if (o->z.n != o->frac.n) {
     fprintf(stderr,
             "%s sequential: %zu observed z but %zu information fractions\n",
@@ -372,8 +381,53 @@ static int monitor(causal_gs *g, const opts *o, const causal_result *design) {
     status = print_json(r);
   else
     print_monitor(r);
-  causal_result_free(r);
+  *keep = r;
   return status;
+}
+
+/* --report: the design's boundaries against the information fraction and,
+ * when monitoring, the observed z path (mon may be NULL). */
+static int boundary_chart(causal_chart **out, const causal_result *design,
+                          const causal_result *mon, const opts *o) {
+  const double *t, *u, *l, *zt = NULL, *z = NULL;
+  size_t k, nz = 0;
+  causal_result_get_vector(design, "info_fraction", &t, &k);
+  causal_result_get_vector(design, "upper", &u, &k);
+  causal_result_get_vector(design, "lower", &l, &k);
+  int two = o->sides == 2, fut = o->sides == 1 && isfinite(l[0]);
+  int rc = causal_chart_new(out, CAUSAL_CHART_LINE,
+                            "Group-sequential boundaries");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(*out, "Information fraction", "z statistic");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_line(*out,
+                               two ? "Efficacy boundaries" : "Efficacy boundary",
+                               t, u, k, CAUSAL_CHART_MARKERS);
+  if (rc == CAUSAL_OK && (two || fut))
+    rc = causal_chart_add_line(*out, two ? "" : "Futility boundary", t, l, k,
+                               CAUSAL_CHART_MARKERS |
+                                   (two ? 0 : CAUSAL_CHART_DASHED));
+  if (mon != NULL) {
+    causal_result_get_vector(mon, "info_fraction", &zt, &nz);
+    causal_result_get_vector(mon, "z", &z, &nz);
+  }
+  if (rc == CAUSAL_OK && nz > 0)
+    rc = causal_chart_add_line(*out, "Observed z", zt, z, nz,
+                               CAUSAL_CHART_MARKERS);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_Y, 0.0, NULL);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_double(*out, CAUSAL_CHART_X_LOW, 0.0);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_double(*out, CAUSAL_CHART_X_HIGH, 1.0);
+  if (rc == CAUSAL_OK && mon != NULL) {
+    const char *dec = "continue";
+    char cap[160];
+    causal_result_get_string(mon, "decision", &dec);
+    snprintf(cap, sizeof cap, "Decision at look %zu: %s.", nz, dec);
+    rc = causal_chart_set_caption(*out, cap);
+  }
+  return rc;
 }
 
 int cmd_sequential(const char *cmd, int argc, char **argv) {
@@ -444,12 +498,24 @@ int cmd_sequential(const char *cmd, int argc, char **argv) {
     return fail(rc, "sequential design");
   }
   int status = 0;
+  causal_result *mon = NULL;
   if (o.have_z)
-    status = monitor(g, &o, design);
+    status = monitor(g, &o, design, &mon);
   else if (o.json)
     status = print_json(design);
   else
     print_design(design, &o);
+  if (status == 0 && cli_report_wanted(&o.rep)) {
+    causal_chart *ch = NULL;
+    if (boundary_chart(&ch, design, mon, &o) != CAUSAL_OK) {
+      causal_chart_free(ch); /* the report still has the tables */
+      ch = NULL;
+    }
+    status = cli_report_write(&o.rep, "sequential", argc, argv,
+                              mon ? mon : design, &ch, 1);
+    causal_chart_free(ch);
+  }
+  causal_result_free(mon);
   causal_result_free(design);
   causal_gs_free(g);
   return status;

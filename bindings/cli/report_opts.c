@@ -153,6 +153,15 @@ static int write_text(const char *path, const char *s, size_t n) {
 int cli_report_write(const cli_report *o, const char *cmd, int argc,
                      char **argv, const causal_result *res,
                      causal_chart *const *charts, size_t ncharts) {
+  return cli_report_write_kv(o, cmd, argc, argv, res, NULL, NULL, 0, charts,
+                             ncharts);
+}
+
+int cli_report_write_kv(const cli_report *o, const char *cmd, int argc,
+                        char **argv, const causal_result *res,
+                        const char *const *keys, const char *const *vals,
+                        size_t nkv, causal_chart *const *charts,
+                        size_t ncharts) {
   if (!cli_report_wanted(o))
     return 0;
   causal_report *rep = NULL;
@@ -181,6 +190,10 @@ int cli_report_write(const cli_report *o, const char *cmd, int argc,
   const char *val[2] = {line, res ? causal_result_kind(res) : ""};
   if (rc == CAUSAL_OK)
     rc = causal_report_add_keyvalue(rep, key, val, res ? 2 : 1);
+  if (rc == CAUSAL_OK && nkv > 0)
+    rc = causal_report_add_heading(rep, 2, "Summary");
+  if (rc == CAUSAL_OK && nkv > 0)
+    rc = causal_report_add_keyvalue(rep, keys, vals, nkv);
   for (size_t i = 0; rc == CAUSAL_OK && i < ncharts; i++)
     if (charts[i] != NULL)
       rc = causal_report_add_chart(rep, charts[i]);

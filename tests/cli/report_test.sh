@@ -91,6 +91,64 @@ check describe-html $? 0
 lacks describe-nochart "$tmp/d.html" "<svg"
 wellformed describe "$tmp/d.html"
 
+# sequential: boundaries against the information fraction with markers;
+# monitoring adds the observed z path and the decision
+"$causal" sequential --k 5 --z 0.9,1.8,2.4 --report "$tmp/seq.html" \
+  --markdown "$tmp/seq.md" >/dev/null 2>&1; check sequential $? 0
+contains seq "$tmp/seq.html" "<title>Group-sequential boundaries</title>"
+contains seq-series "$tmp/seq.html" ">Efficacy boundaries</text>"
+contains seq-z "$tmp/seq.html" ">Observed z</text>"
+contains seq-x "$tmp/seq.html" ">Information fraction</text>"
+contains seq-dec "$tmp/seq.html" "Decision at look 3: continue."
+wellformed seq "$tmp/seq.html"
+contains seq-md "$tmp/seq.md" "| Efficacy boundaries | 0.2 | 4.877 |"
+contains seq-md-z "$tmp/seq.md" "| Observed z | 0.6 | 2.4 |"
+"$causal" sequential --sides 1 --alpha 0.025 --futility hsd --k 4 \
+  --report "$tmp/seq1.html" >"$tmp/seq1.txt" 2>&1; check sequential-design $? 0
+contains seq1-fut "$tmp/seq1.html" ">Futility boundary</text>"
+lacks seq1-noz "$tmp/seq1.html" ">Observed z</text>"
+contains seq1-table "$tmp/seq1.html" "<caption>alpha_spent</caption>"
+
+# bayes: posterior densities of the arms and of B - A, summary block
+"$causal" bayes --a 120,1000 --b 145,1000 --report "$tmp/bayes.html" \
+  --markdown "$tmp/bayes.md" >/dev/null 2>&1; check bayes $? 0
+contains bayes "$tmp/bayes.html" "<title>Posterior of each arm</title>"
+contains bayes-diff "$tmp/bayes.html" "<title>Posterior of the difference B - A</title>"
+contains bayes-arm "$tmp/bayes.html" ">B (treatment)</text>"
+contains bayes-cri "$tmp/bayes.html" ">95% credible interval</text>"
+contains bayes-kv "$tmp/bayes.html" "<dt>P(B &gt; A)</dt><dd>0.950197</dd>"
+contains bayes-dec "$tmp/bayes.html" "<dd>ship B (threshold 0.95)</dd>"
+wellformed bayes "$tmp/bayes.html"
+contains bayes-md "$tmp/bayes.md" "**Figure: Posterior of the difference B - A**"
+for m in "--model nig --a 30,10.0,4.0 --b 40,10.8,5.0" \
+  "--model gamma --a 50,100 --b 61,100" "--model normal --a 1000,10,4 --b 1000,10.5,4"; do
+  # shellcheck disable=SC2086
+  "$causal" bayes $m --markdown "$tmp/bm.md" >/dev/null 2>&1; check "bayes $m" $? 0
+  contains "bayes-md $m" "$tmp/bm.md" "| B (treatment) | 201 |"
+done
+# the plotted peak of the B - A density (numerical convolution in the CLI)
+# against scipy: normal model in closed form, beta by quadrature
+peak() { sed -n 's/^| B - A | 201 | [^|]* | [^|]* | [^|]* | \([^ |]*\) |$/\1/p' "$1"; }
+"$causal" bayes --model normal --a 1000,10,4 --b 1000,10.5,4 --markdown "$tmp/bn.md" >/dev/null 2>&1
+"$causal" bayes --a 120,1000 --b 145,1000 --markdown "$tmp/bb.md" >/dev/null 2>&1
+if /usr/bin/python3 - "$(peak "$tmp/bn.md")" "$(peak "$tmp/bb.md")" <<'PY'
+import sys
+from math import sqrt
+from scipy import stats, integrate, optimize
+pn, pb = float(sys.argv[1]), float(sys.argv[2])
+sd = sqrt(2 * 16 / 1000)
+rn = stats.norm.pdf(0, scale=sd)
+a, b = stats.beta(121, 881), stats.beta(146, 856)
+f = lambda d: integrate.quad(lambda x: a.pdf(x) * b.pdf(x + d), 0, 1,
+                             points=[0.12], limit=200)[0]
+rb = -optimize.minimize_scalar(lambda d: -f(d), bounds=(0, 0.05),
+                               method="bounded").fun
+ok = abs(pn / rn - 1) < 2e-3 and abs(pb / rb - 1) < 2e-3
+print("normal peak %g vs %g, beta peak %g vs %g" % (pn, rn, pb, rb))
+sys.exit(0 if ok else 1)
+PY
+then pass=$((pass + 1)); else echo "FAIL: B - A density peak"; fail=$((fail + 1)); fi
+
 # errors: missing file name (usage), unwritable path (I/O), analysis
 # failure writes no report
 "$causal" ols "$root/data/lalonde.csv" --y re78 --x age --report \
@@ -103,7 +161,7 @@ contains unwritable "$tmp/e" "cannot write"
   --report "$tmp/bad.html" >/dev/null 2>&1; check bad-column $? 1
 if [ -e "$tmp/bad.html" ]; then echo "FAIL: report written on failure"
   fail=$((fail + 1)); else pass=$((pass + 1)); fi
-for c in ols did power abtest describe; do
+for c in ols did power abtest describe sequential bayes; do
   "$causal" $c --help >"$tmp/h" 2>&1
   contains "help-$c" "$tmp/h" "--report FILE"
 done
