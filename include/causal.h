@@ -18,5 +18,9 @@
 #include "causal/power.h"
 #include "causal/sequential.h"
 #include "causal/bayes_ab.h"
+#include "causal/propensity.h"
+#include "causal/balance.h"
+#include "causal/weighting.h"
+#include "causal/sensitivity.h"
 
 #endif /* CAUSAL_H */
