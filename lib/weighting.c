@@ -680,8 +680,8 @@ static int build_result(causal_result *r, wctx *c) {
         e[row] = c->gam[g == 0 ? 1 : 0][j];
       }
     if (rc == CAUSAL_OK)
-      rc = causal_result_set_table(r, "outcome_coef", (const char *const *)nm,
-                                   2 * ko, e, NULL, NULL, NULL, NULL, NULL);
+      rc = causal_result_set_vector(r, "outcome_coef", e, 2 * ko,
+                                    (const char *const *)nm);
     if (nm)
       for (size_t j = 0; j < 2 * ko; j++)
         cz_free(c->a, nm[j]);

@@ -39,7 +39,8 @@
  * "max_weight_share", "n_clusters" (with a cluster column); strings
  * "estimand", "method"; table "coef" with rows "<ESTIMAND>", "mu1", "mu0";
  * vectors "weights", "propensity", "treatment", "rows" (per used row);
- * AIPW adds table "outcome_coef" (rows "y1:<term>", "y0:<term>").
+ * AIPW adds vector "outcome_coef" (names "y1:<term>", "y0:<term>": the
+ * per-arm OLS coefficients).
  * Errors: outcome not set, AIPW outcome regression singular in an arm
  * (CAUSAL_ESINGULAR naming the arm), and everything causal_propensity_fit
  * reports. Formulas: docs/methods/weighting.md.
