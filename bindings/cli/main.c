@@ -20,6 +20,7 @@ static const struct {
     {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
     {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
     {"power", cmd_power, "sample size, power or MDE of an A/B test"},
+    {"ipw", cmd_ipw, "inverse probability weighting and AIPW with balance tables"},
 };
 
 static void usage(FILE *f) {
