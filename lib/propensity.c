@@ -107,6 +107,38 @@ const char *const *cz_ps_terms(const causal_propensity *ps, size_t *n) {
   return (const char *const *)ps->terms;
 }
 
+const char *cz_ps_treatment(const causal_propensity *ps) {
+  return ps->treatment;
+}
+int cz_ps_has_scores(const causal_propensity *ps) { return ps->scores != NULL; }
+
+int cz_ps_copy(causal_propensity **out, const causal_propensity *ps,
+               const char *treatment, const char *extra_term) {
+  causal_propensity *p = NULL;
+  int rc = causal_propensity_new(&p);
+  if (rc == CAUSAL_OK)
+    rc = causal_propensity_set_treatment(p, treatment ? treatment
+                                                      : ps->treatment);
+  if (rc == CAUSAL_OK && ps->scores)
+    rc = causal_propensity_set_scores(p, ps->scores);
+  for (size_t j = 0; rc == CAUSAL_OK && j < ps->nterms; j++)
+    rc = causal_propensity_add_term(p, ps->terms[j]);
+  if (rc == CAUSAL_OK && extra_term)
+    rc = causal_propensity_add_term(p, extra_term);
+  if (rc == CAUSAL_OK) {
+    p->trim = ps->trim;
+    p->bins = ps->bins;
+    p->maxiter = ps->maxiter;
+    p->clip_low = ps->clip_low;
+    p->clip_high = ps->clip_high;
+    p->trim_low = ps->trim_low;
+    p->trim_high = ps->trim_high;
+    *out = p;
+  } else
+    causal_propensity_free(p);
+  return rc;
+}
+
 /* ---- options ---- */
 typedef struct optdef {
   int key, is_int;

@@ -101,6 +101,30 @@ int causal_weighting_add_outcome_term(causal_weighting *w, const char *term) {
   return CAUSAL_OK;
 }
 
+int cz_weighting_copy(causal_weighting **out, const causal_weighting *w,
+                      const char *outcome, const char *extra_term) {
+  causal_weighting *c = NULL;
+  int rc = causal_weighting_new(&c);
+  if (rc == CAUSAL_OK)
+    rc = causal_weighting_set_outcome(c, outcome ? outcome : w->outcome);
+  if (rc == CAUSAL_OK && w->cluster)
+    rc = causal_weighting_set_cluster(c, w->cluster);
+  for (size_t j = 0; rc == CAUSAL_OK && j < w->nterms; j++)
+    rc = causal_weighting_add_outcome_term(c, w->terms[j]);
+  if (rc == CAUSAL_OK && extra_term && w->nterms > 0)
+    rc = causal_weighting_add_outcome_term(c, extra_term);
+  if (rc == CAUSAL_OK) {
+    c->estimand = w->estimand;
+    c->method = w->method;
+    c->stabilize = w->stabilize;
+    c->conf_level = w->conf_level;
+    c->extreme = w->extreme;
+    *out = c;
+  } else
+    causal_weighting_free(c);
+  return rc;
+}
+
 typedef struct optdef {
   int key, is_int;
   double min, max;

@@ -28,7 +28,10 @@
 #define CAUSAL_SENSITIVITY_H
 
 #include "causal/core.h"
+#include "causal/dataset.h"
+#include "causal/propensity.h"
 #include "causal/result.h"
+#include "causal/weighting.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,6 +48,40 @@ enum {
 
 CAUSAL_API int causal_evalue(causal_result **out, int type, double estimate,
                              double lo, double hi, double se);
+
+/* ---- Refutation helpers (rerun a weighting estimator) -----------------
+ * causal_weighting_refute fits w / ps on ds (the original estimate), then
+ * reruns it `reps` times (reps >= 1) with:
+ *   CAUSAL_REFUTE_PLACEBO_TREATMENT   the treatment column permuted at
+ *       random (PCG64 seeded by seed, stream 0): estimates should be
+ *       near 0; "p_value" = (1 + #{|placebo| >= |estimate|}) / (reps + 1)
+ *   CAUSAL_REFUTE_RANDOM_COMMON_CAUSE an added N(0, 1) covariate in the
+ *       score model (and the outcome model when it has its own terms):
+ *       estimates should stay close to the original
+ *   CAUSAL_REFUTE_PLACEBO_OUTCOME     the column `placebo` as the outcome
+ *       (an outcome the treatment cannot affect), reps is ignored (1 fit):
+ *       the estimate should be near 0; "p_value" is that fit's p-value
+ * Result (kind "refutation"): string "refuter"; scalars "estimate",
+ * "std_error" (original fit), "refuted_estimate" (mean of the reruns),
+ * "refuted_sd" (their SD; NaN for one rerun), "reps", "p_value" (see
+ * above; NaN for the random common cause), "shift" = refuted_estimate -
+ * estimate; vector "refuted_estimates". The generated columns are named
+ * "__placebo_treatment" / "__random_common_cause" (a dataset column of
+ * that name is CAUSAL_EEXISTS). Supplied scores cannot be refuted by a
+ * placebo treatment (CAUSAL_EINVAL). Reruns that fail abort the call with
+ * their error. */
+enum {
+  CAUSAL_REFUTE_PLACEBO_TREATMENT = 1,
+  CAUSAL_REFUTE_RANDOM_COMMON_CAUSE = 2,
+  CAUSAL_REFUTE_PLACEBO_OUTCOME = 3
+};
+
+CAUSAL_API int causal_weighting_refute(causal_result **out,
+                                       const causal_weighting *w,
+                                       const causal_propensity *ps,
+                                       const causal_dataset *ds, int kind,
+                                       const char *placebo, size_t reps,
+                                       uint64_t seed);
 
 #ifdef __cplusplus
 }

@@ -38,4 +38,15 @@ void cz_ps_fit_free(cz_ps_fit *f);
 /* The specification's logit terms (owned by ps). */
 const char *const *cz_ps_terms(const causal_propensity *ps, size_t *n);
 
+/* Copies of specifications for the refutation helpers (sensitivity.c):
+ * treatment / outcome replaced when not NULL, extra_term appended when not
+ * NULL. *out = NULL on failure. */
+/* Treatment column name / whether scores are supplied. */
+const char *cz_ps_treatment(const causal_propensity *ps);
+int cz_ps_has_scores(const causal_propensity *ps);
+int cz_ps_copy(causal_propensity **out, const causal_propensity *ps,
+               const char *treatment, const char *extra_term);
+int cz_weighting_copy(causal_weighting **out, const causal_weighting *w,
+                      const char *outcome, const char *extra_term);
+
 #endif
