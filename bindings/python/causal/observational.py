@@ -30,7 +30,7 @@ from ._handle import Handle, new_out
 from .regress import _dataset, _names
 from .result import Result
 
-__all__ = ["propensity", "balance", "ipw", "aipw", "evalue",
+__all__ = ["propensity", "balance", "ipw", "aipw", "evalue", "refute",
            "BalanceResult"]
 
 _P = ctypes.POINTER
@@ -57,6 +57,8 @@ _SIGNATURES.update({
     "causal_weighting_set_cluster": (_I, [_V, _S]),
     "causal_weighting_fit": (_I, [_P(_V), _V, _V, _V]),
     "causal_evalue": (_I, [_P(_V), _I, _D, _D, _D, _D]),
+    "causal_weighting_refute": (_I, [_P(_V), _V, _V, _V, _I, _S,
+                                     ctypes.c_size_t, ctypes.c_uint64]),
 })
 if any(k not in _lib.SIGNATURES for k in _SIGNATURES):
     _lib.SIGNATURES.update(_SIGNATURES)
@@ -247,7 +249,8 @@ def balance(data, treatment, covariates, weights=None, sd_denom="pooled",
 
 def ipw(data, outcome, treatment, covariates=(), scores=None,
         estimand="ate", method="hajek", clip=None, trim=None, cluster=None,
-        stabilize=False, conf_level=0.95, outcome_covariates=None):
+        stabilize=False, conf_level=0.95, outcome_covariates=None,
+        _refute=None, _extra=()):
     """Inverse probability weighting (method "hajek" -- normalized, the
     default, as statsmodels' TreatmentEffect.ipw -- or "ipw", the
     Horvitz-Thompson form) or augmented IPW (method "aipw") for estimand
@@ -266,7 +269,7 @@ def ipw(data, outcome, treatment, covariates=(), scores=None,
     for c in used:
         if c not in seen:
             seen.append(c)
-    ds = _dataset(data, seen)
+    ds = _dataset(data, seen + list(_extra))
     enc = _compat.encode
     p = _ps_spec(treatment, covariates, scores, clip, trim)
     w = _Weighting()
@@ -281,8 +284,15 @@ def ipw(data, outcome, treatment, covariates=(), scores=None,
         w.set_int(3, 1 if stabilize else 0)
         w.set_double(101, conf_level)
         out = new_out()
-        _lib.call("causal_weighting_fit", ctypes.byref(out), w._handle,
-                  p._handle, ds._handle)
+        if _refute is None:
+            _lib.call("causal_weighting_fit", ctypes.byref(out), w._handle,
+                      p._handle, ds._handle)
+        else:
+            kind, placebo, reps, seed = _refute
+            _lib.call("causal_weighting_refute", ctypes.byref(out),
+                      w._handle, p._handle, ds._handle, kind,
+                      None if placebo is None else enc(placebo, "placebo"),
+                      reps, seed)
         return Result._wrap(out)
     finally:
         w.close()
@@ -312,3 +322,21 @@ def evalue(estimate, lo=None, hi=None, se=None, type="rr"):
               nan if hi is None else float(hi),
               nan if se is None else float(se))
     return Result._wrap(out)
+
+
+_REFUTE = {"placebo_treatment": 1, "random_common_cause": 2,
+           "placebo_outcome": 3}
+
+
+def refute(data, outcome, treatment, covariates=(), kind="placebo_treatment",
+           placebo=None, reps=100, seed=0, **kwargs):
+    """Rerun :func:`ipw` (any ``method``/``estimand`` in kwargs) with a
+    permuted treatment ("placebo_treatment"), an added N(0, 1) covariate
+    ("random_common_cause") or the outcome column ``placebo``
+    ("placebo_outcome"). Returns a :class:`causal.Result` (kind
+    "refutation"): "estimate", "refuted_estimate", "refuted_sd", "shift",
+    "p_value", vector "refuted_estimates"."""
+    code = _pick(_REFUTE, kind, "kind")
+    return ipw(data, outcome, treatment, covariates,
+               _refute=(code, placebo, int(reps), int(seed)),
+               _extra=[placebo] if placebo else [], **kwargs)

@@ -181,3 +181,18 @@ def test_statsmodels_gmm_ipw():
                                  maxiter=1)
         assert close(g.params[0], r["estimate"], 1e-10)
         assert close(g.bse[0], r["std_error"], 1e-6), (est, g.bse[0])
+
+
+def test_refute(lalonde):
+    r = causal.refute(lalonde, "re78", "treat", COVS, kind="placebo_treatment",
+                      reps=20, seed=4, estimand="att")
+    assert r.kind == "refutation"
+    assert len(list(r["refuted_estimates"])) == 20
+    assert 0 < r["p_value"] <= 1
+    fit = causal.ipw(lalonde, "re78", "treat", COVS, estimand="att")
+    assert r["estimate"] == fit["estimate"]
+    o = causal.refute(lalonde, "re78", "treat", COVS, kind="placebo_outcome",
+                      placebo="re74")
+    assert o["reps"] == 1
+    with pytest.raises(ValueError):
+        causal.refute(lalonde, "re78", "treat", COVS, kind="nope")
