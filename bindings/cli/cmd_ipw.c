@@ -45,9 +45,9 @@ static void ipw_usage(FILE *f) {
           "as JSON\n"
           "\n"
           "examples:\n"
-          "  %s ipw --data lalonde.csv --treatment treat --outcome re78 \\\n"
+          "  %s ipw --data data/lalonde.csv --treatment treat --outcome re78 \\\n"
           "      --covariates age,educ,race,married,nodegree,re74,re75\n"
-          "  %s ipw --data lalonde.csv --treatment treat --outcome re78 \\\n"
+          "  %s ipw --data data/lalonde.csv --treatment treat --outcome re78 \\\n"
           "      --covariates age,educ,race --estimand att --method aipw "
           "--json\n",
           prog, prog, prog);
