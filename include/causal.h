@@ -20,5 +20,9 @@
 #include "causal/bayes_ab.h"
 #include "causal/simulate.h"
 #include "causal/report.h"
+#include "causal/propensity.h"
+#include "causal/balance.h"
+#include "causal/weighting.h"
+#include "causal/sensitivity.h"
 
 #endif /* CAUSAL_H */

@@ -23,6 +23,7 @@ static const struct {
     {"demo", cmd_demo, "end-to-end demo on a synthetic scenario with known truth"},
     {"sequential", cmd_sequential, "group-sequential boundaries and monitoring (Lan-DeMets spending)"},
     {"bayes", cmd_bayes, "Bayesian A/B from per-arm aggregates: P(B>A), loss, intervals"},
+    {"ipw", cmd_ipw, "inverse probability weighting and AIPW with balance tables"},
 };
 
 static void usage(FILE *f) {

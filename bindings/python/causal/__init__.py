@@ -50,6 +50,7 @@ from .stream import RegressionAccumulator, stream_fit  # noqa: F401
 from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
 from .simulate import simulate_scenario  # noqa: F401
 from .report import Report, Chart  # noqa: F401
+from .observational import propensity, balance, ipw, aipw, evalue, refute  # noqa
 
 __version__ = "0.1.0"
 

@@ -78,4 +78,5 @@ SEXP C_dunnett(SEXP, SEXP, SEXP, SEXP, SEXP);
 
 SEXP C_power_solve(SEXP, SEXP); SEXP C_pnt(SEXP, SEXP, SEXP, SEXP); SEXP C_gs_new(SEXP); SEXP C_gs_design(SEXP, SEXP); SEXP C_gs_look(SEXP, SEXP, SEXP); SEXP C_gs_result(SEXP); SEXP C_gs_nlooks(SEXP); SEXP C_gs_serialize(SEXP); SEXP C_gs_deserialize(SEXP); SEXP C_bayes(SEXP, SEXP); SEXP C_bayes_prob_beta(SEXP, SEXP); SEXP C_decide(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP); SEXP C_msprt(SEXP, SEXP, SEXP, SEXP, SEXP);
 SEXP C_report_render(SEXP, SEXP); SEXP C_chart_svg(SEXP);
+SEXP C_propensity_fit(SEXP, SEXP); SEXP C_weighting_fit(SEXP, SEXP, SEXP); SEXP C_balance(SEXP, SEXP, SEXP); SEXP C_evalue(SEXP, SEXP, SEXP, SEXP, SEXP);
 #endif
