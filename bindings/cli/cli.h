@@ -84,17 +84,32 @@ int cli_chart_table(causal_chart **out, const causal_result *r,
                     int skip_intercept);
 int cli_chart_event(causal_chart **out, const causal_result *r,
                     const char *entry, const char *xentry, const char *title);
+/* Love plot of a balance result (|smd| before, |smd_adj| after, threshold
+ * line) and propensity-score overlap histograms by arm (treat != 0). */
+int cli_chart_love(causal_chart **out, const causal_result *bal,
+                   const char *title);
+int cli_chart_overlap(causal_chart **out, const double *score,
+                      const double *treat, size_t n, const char *title);
 /* Write the requested files: the command line, charts (NULLs skipped), then
  * the result's entries as tables. 0 or an exit code. */
 int cli_report_write(const cli_report *o, const char *cmd, int argc,
                      char **argv, const causal_result *res,
                      causal_chart *const *charts, size_t ncharts);
-/* The same with a "Summary" key-value block (nkv pairs) before the charts. */
-int cli_report_write_kv(const cli_report *o, const char *cmd, int argc,
-                        char **argv, const causal_result *res,
-                        const char *const *keys, const char *const *vals,
-                        size_t nkv, causal_chart *const *charts,
-                        size_t ncharts);
+/* The general form: a "Summary" key-value block (nkv pairs, may be 0),
+ * the charts, then every result (captions: NULL or one per result, NULL
+ * items for the kind); with max_vector > 0, vectors longer than that
+ * (unit-level weights, scores, rows) are left out of the tables. */
+typedef struct cli_report_parts {
+  const char *const *keys, *const *vals;
+  size_t nkv;
+  causal_chart *const *charts;
+  size_t ncharts;
+  const causal_result *const *res;
+  const char *const *captions;
+  size_t nres, max_vector;
+} cli_report_parts;
+int cli_report_write_parts(const cli_report *o, const char *cmd, int argc,
+                           char **argv, const cli_report_parts *p);
 
 /* Commands: argv holds the command's own arguments (after its name). */
 typedef int (*cli_command)(const char *cmd, int argc, char **argv);

@@ -541,8 +541,16 @@ static int write_report(const causal_result *r, const opts *o, int argc,
                          "Expected loss, choosing B", "B - A (credible interval)",
                          "Decision"};
   const char *vals[5] = {v[0], v[1], v[2], v[3], v[4]};
-  int st = cli_report_write_kv(&o->rep, "bayes", argc, argv, r, keys, vals, 5,
-                               ch, 2);
+  cli_report_parts parts;
+  memset(&parts, 0, sizeof parts);
+  parts.keys = keys;
+  parts.vals = vals;
+  parts.nkv = 5;
+  parts.charts = ch;
+  parts.ncharts = 2;
+  parts.res = &r;
+  parts.nres = 1;
+  int st = cli_report_write_parts(&o->rep, "bayes", argc, argv, &parts);
   causal_chart_free(ch[0]);
   causal_chart_free(ch[1]);
   return st;

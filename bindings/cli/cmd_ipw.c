@@ -43,6 +43,7 @@ static void ipw_usage(FILE *f) {
           "0.1)\n"
           "  --json              write {\"effect\": ..., \"balance\": ...} "
           "as JSON\n"
+          CLI_REPORT_HELP
           "\n"
           "examples:\n"
           "  %s ipw --data data/lalonde.csv --treatment treat --outcome re78 \\\n"
@@ -59,6 +60,7 @@ typedef struct ipw_args {
   double conf, threshold;
   int have_clip, trim;
   double clip[2], trim_b[2];
+  cli_report rep;
 } ipw_args;
 
 static int parse_pair(const char *s, double *v) {
@@ -115,6 +117,11 @@ static int parse(ipw_args *g, int argc, char **argv) {
     }
     if (a[0] != '-') {
       g->path = a;
+      continue;
+    }
+    if (cli_report_option(&g->rep, "ipw", argc, argv, &i)) {
+      if (g->rep.bad)
+        return EXIT_USAGE;
       continue;
     }
     if (strcmp(a, "--json") == 0) {
@@ -354,6 +361,52 @@ static void print_effect(const ipw_args *g, const causal_result *r) {
   cli_print_signif();
 }
 
+/* --report: love plot before/after weighting, overlap histograms, the
+ * effect as a summary and the effect and balance tables. */
+static int ipw_report(const ipw_args *g, const causal_result *res,
+                      const causal_result *bal, int argc, char **argv) {
+  causal_chart *ch[2] = {NULL, NULL};
+  const double *ps = NULL, *tr = NULL;
+  size_t n = 0, nt = 0;
+  if (bal != NULL)
+    cli_chart_love(&ch[0], bal, "Covariate balance before and after weighting");
+  if (causal_result_get_vector(res, "propensity", &ps, &n) == CAUSAL_OK &&
+      causal_result_get_vector(res, "treatment", &tr, &nt) == CAUSAL_OK &&
+      n == nt)
+    cli_chart_overlap(&ch[1], ps, tr, n, "Propensity-score overlap by arm");
+  const char *est = "?", *meth = "?";
+  causal_result_get_string(res, "estimand", &est);
+  causal_result_get_string(res, "method", &meth);
+  char v[4][96];
+  snprintf(v[0], sizeof v[0], "%s (%s)", est, meth);
+  snprintf(v[1], sizeof v[1], "%.6g [%.6g, %.6g] (%g%% CI)",
+           cli_scalar(res, "estimate"), cli_scalar(res, "conf_low"),
+           cli_scalar(res, "conf_high"), 100 * g->conf);
+  snprintf(v[2], sizeof v[2], "%.4g", cli_scalar(res, "p_value"));
+  snprintf(v[3], sizeof v[3], "%.1f treated, %.1f control",
+           cli_scalar(res, "ess_treated"), cli_scalar(res, "ess_control"));
+  const char *keys[4] = {"Estimand", "Estimate", "p-value",
+                         "Effective sample size"};
+  const char *vals[4] = {v[0], v[1], v[2], v[3]};
+  const causal_result *rs[2] = {res, bal};
+  const char *caps[2] = {"Effect (weighting)", "Covariate balance"};
+  cli_report_parts p;
+  memset(&p, 0, sizeof p);
+  p.keys = keys;
+  p.vals = vals;
+  p.nkv = 4;
+  p.charts = ch;
+  p.ncharts = 2;
+  p.res = rs;
+  p.captions = caps;
+  p.nres = 2;
+  p.max_vector = 100; /* not the per-unit weights and scores */
+  int st = cli_report_write_parts(&g->rep, "ipw", argc, argv, &p);
+  causal_chart_free(ch[0]);
+  causal_chart_free(ch[1]);
+  return st;
+}
+
 int cmd_ipw(const char *cmd, int argc, char **argv) {
   (void)cmd;
   ipw_args g;
@@ -402,6 +455,8 @@ int cmd_ipw(const char *cmd, int argc, char **argv) {
     print_effect(&g, res);
     cli_print_warnings(res);
   }
+  if (status == 0 && cli_report_wanted(&g.rep))
+    status = ipw_report(&g, res, bal, argc, argv);
   causal_result_free(bal);
   causal_result_free(res);
   causal_dataset_free(ds);

@@ -132,6 +132,76 @@ int cli_chart_event(causal_chart **out, const causal_result *r,
   return rc;
 }
 
+/* Love plot of a balance result (include/causal/balance.h): |SMD| per
+ * covariate before and after adjustment ("smd" and "smd_adj" columns). */
+int cli_chart_love(causal_chart **out, const causal_result *bal,
+                   const char *title) {
+  const double *m = NULL;
+  size_t nr = 0, nc = 0;
+  *out = NULL;
+  int rc = causal_result_get_matrix(bal, "balance", &m, &nr, &nc);
+  if (rc != CAUSAL_OK)
+    return rc;
+  if (nc < 14 || nr == 0)
+    return CAUSAL_ENOTFOUND;
+  const char **lab = calloc(nr, sizeof *lab);
+  double *v = calloc(2 * nr, sizeof *v);
+  if (lab == NULL || v == NULL)
+    rc = CAUSAL_ENOMEM;
+  for (size_t i = 0; rc == CAUSAL_OK && i < nr; i++) {
+    const char *name = causal_result_dimname(bal, "balance", 0, i);
+    lab[i] = name ? name : "?";
+    v[i] = fabs(m[2 * nr + i]); /* NaN (constant covariate): row left empty */
+    v[nr + i] = fabs(m[9 * nr + i]);
+  }
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_love_plot(out, title, lab, v, v + nr, nr,
+                                cli_scalar(bal, "threshold"));
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(*out, "|Standardized mean difference|", NULL);
+  free(lab);
+  free(v);
+  if (rc != CAUSAL_OK) {
+    causal_chart_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* Histograms of the propensity scores of the treated and control units. */
+int cli_chart_overlap(causal_chart **out, const double *score,
+                      const double *treat, size_t n, const char *title) {
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  size_t nt = 0, nc = 0;
+  *out = NULL;
+  if (v == NULL)
+    return CAUSAL_ENOMEM;
+  for (size_t i = 0; i < n; i++) /* treated from the front, control back */
+    if (isfinite(score[i]) && treat[i] != 0)
+      v[nt++] = score[i];
+    else if (isfinite(score[i]))
+      v[n - ++nc] = score[i];
+  int rc = nt == 0 || nc == 0 ? CAUSAL_EINVAL : CAUSAL_OK;
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_new(out, CAUSAL_CHART_HISTOGRAM, title);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(*out, "Propensity score", "Share of the arm");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_histogram(*out, "Treated", v, nt);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_histogram(*out, "Control", v + n - nc, nc);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_double(*out, CAUSAL_CHART_X_LOW, 0.0);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_double(*out, CAUSAL_CHART_X_HIGH, 1.0);
+  free(v);
+  if (rc != CAUSAL_OK) {
+    causal_chart_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
 static int write_text(const char *path, const char *s, size_t n) {
   FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
   if (f == NULL) {
@@ -153,15 +223,74 @@ static int write_text(const char *path, const char *s, size_t n) {
 int cli_report_write(const cli_report *o, const char *cmd, int argc,
                      char **argv, const causal_result *res,
                      causal_chart *const *charts, size_t ncharts) {
-  return cli_report_write_kv(o, cmd, argc, argv, res, NULL, NULL, 0, charts,
-                             ncharts);
+  cli_report_parts p;
+  memset(&p, 0, sizeof p);
+  p.res = &res;
+  p.nres = res != NULL;
+  p.charts = charts;
+  p.ncharts = ncharts;
+  return cli_report_write_parts(o, cmd, argc, argv, &p);
 }
 
-int cli_report_write_kv(const cli_report *o, const char *cmd, int argc,
-                        char **argv, const causal_result *res,
-                        const char *const *keys, const char *const *vals,
-                        size_t nkv, causal_chart *const *charts,
-                        size_t ncharts) {
+/* A copy of r without its vectors longer than max_len (unit-level
+ * weights, scores, row indices: thousands of table rows in a report). */
+static int compact(causal_result **out, const causal_result *r,
+                   size_t max_len) {
+  int rc = causal_result_new(out, causal_result_kind(r));
+  const char **names = NULL, **cnames = NULL;
+  for (size_t i = 0; rc == CAUSAL_OK && i < causal_result_count(r); i++) {
+    const char *nm = causal_result_name(r, i), *str = NULL;
+    const double *v = NULL;
+    size_t n = 0, nc = 0;
+    int type = 0;
+    double x;
+    causal_result_type(r, nm, &type);
+    if (type == CAUSAL_ENTRY_SCALAR && !causal_result_get_scalar(r, nm, &x)) {
+      rc = causal_result_set_scalar(*out, nm, x);
+      continue;
+    }
+    if (type == CAUSAL_ENTRY_STRING && !causal_result_get_string(r, nm, &str)) {
+      rc = causal_result_set_string(*out, nm, str);
+      continue;
+    }
+    if (type == CAUSAL_ENTRY_VECTOR)
+      rc = causal_result_get_vector(r, nm, &v, &n);
+    else
+      rc = causal_result_get_matrix(r, nm, &v, &n, &nc);
+    if (rc != CAUSAL_OK || (type == CAUSAL_ENTRY_VECTOR && n > max_len))
+      continue;
+    names = calloc(n + 1, sizeof *names);
+    cnames = calloc(nc + 1, sizeof *cnames);
+    if (names == NULL || cnames == NULL)
+      rc = CAUSAL_ENOMEM;
+    int named = 0, cnamed = 0;
+    for (size_t k = 0; rc == CAUSAL_OK && k < n; k++)
+      named |= (names[k] = causal_result_dimname(r, nm, 0, k)) != NULL;
+    for (size_t k = 0; rc == CAUSAL_OK && k < nc; k++)
+      cnamed |= (cnames[k] = causal_result_dimname(r, nm, 1, k)) != NULL;
+    if (rc == CAUSAL_OK && type == CAUSAL_ENTRY_VECTOR)
+      rc = causal_result_set_vector(*out, nm, v, n, named ? names : NULL);
+    else if (rc == CAUSAL_OK && type == CAUSAL_ENTRY_TABLE)
+      rc = causal_result_set_table(*out, nm, names, n, v, v + n, v + 2 * n,
+                                   v + 3 * n, v + 4 * n, v + 5 * n);
+    else if (rc == CAUSAL_OK)
+      rc = causal_result_set_matrix(*out, nm, v, n, nc, named ? names : NULL,
+                                    cnamed ? cnames : NULL);
+    free(names);
+    free(cnames);
+    names = cnames = NULL;
+  }
+  for (size_t i = 0; rc == CAUSAL_OK && i < causal_result_nwarnings(r); i++)
+    rc = causal_result_add_warning(*out, causal_result_warning(r, i));
+  if (rc != CAUSAL_OK) {
+    causal_result_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+int cli_report_write_parts(const cli_report *o, const char *cmd, int argc,
+                           char **argv, const cli_report_parts *p) {
   if (!cli_report_wanted(o))
     return 0;
   causal_report *rep = NULL;
@@ -186,21 +315,31 @@ int cli_report_write_kv(const cli_report *o, const char *cmd, int argc,
     n += (size_t)snprintf(line + n, cap - n, " %s", a);
   }
   int rc = causal_report_new(&rep, title);
+  const causal_result *res = p->nres > 0 ? p->res[0] : NULL;
   const char *key[2] = {"Command", "Result"};
   const char *val[2] = {line, res ? causal_result_kind(res) : ""};
   if (rc == CAUSAL_OK)
     rc = causal_report_add_keyvalue(rep, key, val, res ? 2 : 1);
-  if (rc == CAUSAL_OK && nkv > 0)
+  if (rc == CAUSAL_OK && p->nkv > 0)
     rc = causal_report_add_heading(rep, 2, "Summary");
-  if (rc == CAUSAL_OK && nkv > 0)
-    rc = causal_report_add_keyvalue(rep, keys, vals, nkv);
-  for (size_t i = 0; rc == CAUSAL_OK && i < ncharts; i++)
-    if (charts[i] != NULL)
-      rc = causal_report_add_chart(rep, charts[i]);
+  if (rc == CAUSAL_OK && p->nkv > 0)
+    rc = causal_report_add_keyvalue(rep, p->keys, p->vals, p->nkv);
+  for (size_t i = 0; rc == CAUSAL_OK && i < p->ncharts; i++)
+    if (p->charts[i] != NULL)
+      rc = causal_report_add_chart(rep, p->charts[i]);
   if (rc == CAUSAL_OK && res != NULL)
     rc = causal_report_add_heading(rep, 2, "Results");
-  if (rc == CAUSAL_OK && res != NULL)
-    rc = causal_report_add_result(rep, res, NULL);
+  for (size_t i = 0; rc == CAUSAL_OK && i < p->nres; i++) {
+    causal_result *c = NULL;
+    if (p->res[i] == NULL)
+      continue;
+    if (p->max_vector > 0)
+      rc = compact(&c, p->res[i], p->max_vector);
+    if (rc == CAUSAL_OK)
+      rc = causal_report_add_result(rep, c ? c : p->res[i],
+                                    p->captions ? p->captions[i] : NULL);
+    causal_result_free(c);
+  }
   free(line);
   int status = rc == CAUSAL_OK ? 0 : fail(rc, "report");
   char *text = NULL;

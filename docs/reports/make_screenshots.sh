@@ -8,7 +8,7 @@ set -eu
 build="${1:?usage: make_screenshots.sh BUILD_DIR}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-causal="$build/bindings/cli/causal"
+causal="$(cd "$build" && pwd)/bindings/cli/causal"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -40,7 +40,7 @@ done
 cli() { # cli NAME ARGS...
   local name="$1"
   shift
-  "$causal" "$@" --report "$tmp/$name.html" >/dev/null 2>&1
+  (cd "$root" && "$causal" "$@" --report "$tmp/$name.html" >/dev/null 2>&1)
   shot "$tmp/$name.html" "$name" 1400
 }
 cli cli_sequential sequential --k 5 --z 0.9,1.8,2.4
@@ -48,3 +48,5 @@ cli cli_sequential_futility sequential --sides 1 --alpha 0.025 \
   --spending hsd --param -4 --futility hsd --futility-param -2 --k 4 \
   --z 0.5,1.4
 cli cli_bayes bayes --a 120,1000 --b 145,1000
+cli cli_ipw ipw --data data/lalonde.csv --treatment treat \
+  --outcome re78 --covariates age,educ,race,married,nodegree,re74,re75

@@ -149,6 +149,37 @@ sys.exit(0 if ok else 1)
 PY
 then pass=$((pass + 1)); else echo "FAIL: B - A density peak"; fail=$((fail + 1)); fi
 
+# ipw: love plot before/after weighting, overlap histograms, effect and
+# balance tables without the per-unit vectors
+"$causal" ipw --data "$root/data/lalonde.csv" --treatment treat --outcome re78 \
+  --covariates age,educ,race,married,nodegree,re74,re75 \
+  >"$tmp/ipw_plain.txt" 2>&1; check ipw-plain $? 0
+"$causal" ipw --data "$root/data/lalonde.csv" --treatment treat --outcome re78 \
+  --covariates age,educ,race,married,nodegree,re74,re75 \
+  --report "$tmp/ipw.html" --markdown "$tmp/ipw.md" >"$tmp/ipw.txt" 2>&1
+check ipw $? 0
+if cmp -s "$tmp/ipw_plain.txt" "$tmp/ipw.txt"; then pass=$((pass + 1)); else
+  echo "FAIL: ipw --report changed the printed output"; fail=$((fail + 1)); fi
+contains ipw-love "$tmp/ipw.html" "<title>Covariate balance before and after weighting</title>"
+contains ipw-row "$tmp/ipw.html" ">race[black]</text>"
+contains ipw-overlap "$tmp/ipw.html" "<title>Propensity-score overlap by arm</title>"
+contains ipw-effect "$tmp/ipw.html" "<caption>coef</caption>"
+contains ipw-balance "$tmp/ipw.html" "<caption>balance</caption>"
+contains ipw-kv "$tmp/ipw.html" "<dt>Estimand</dt><dd>ATE (hajek)</dd>"
+lacks ipw-weights "$tmp/ipw.html" "<caption>weights</caption>"
+wellformed ipw "$tmp/ipw.html"
+contains ipw-md "$tmp/ipw.md" "| Treated | 185 |"
+# the love plot shows |smd| and |smd_adj| of the balance table
+/usr/bin/python3 - "$tmp/ipw.md" <<'PY' && pass=$((pass + 1)) || { echo "FAIL: ipw love values"; fail=$((fail + 1)); }
+import sys
+rows = [[c.strip() for c in l.strip().strip("|").split("|")]
+        for l in open(sys.argv[1]) if l.startswith("| race\\[black\\]")]
+love = [r for r in rows if len(r) == 3][0]
+bal = [r for r in rows if len(r) == 15][0]
+assert abs(float(love[1]) - abs(float(bal[3]))) < 1e-3, (love, bal)
+assert abs(float(love[2]) - abs(float(bal[10]))) < 1e-3, (love, bal)
+PY
+
 # errors: missing file name (usage), unwritable path (I/O), analysis
 # failure writes no report
 "$causal" ols "$root/data/lalonde.csv" --y re78 --x age --report \
@@ -161,7 +192,7 @@ contains unwritable "$tmp/e" "cannot write"
   --report "$tmp/bad.html" >/dev/null 2>&1; check bad-column $? 1
 if [ -e "$tmp/bad.html" ]; then echo "FAIL: report written on failure"
   fail=$((fail + 1)); else pass=$((pass + 1)); fi
-for c in ols did power abtest describe sequential bayes; do
+for c in ols did power abtest describe sequential bayes ipw; do
   "$causal" $c --help >"$tmp/h" 2>&1
   contains "help-$c" "$tmp/h" "--report FILE"
 done
