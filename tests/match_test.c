@@ -553,6 +553,79 @@ static void test_coverage(void **state) {
   causal_rng_free(rng);
 }
 
+/* ---- Abadie–Imbens against Matching::Match ------------------------------ */
+
+static void test_ai_matching(void **state) {
+  (void)state;
+  causal_dataset *ds = lalonde(NULL);
+  FILE *fp = fopen(cz_test_path("data/match_ai_ps.csv"), "r");
+  assert_non_null(fp);
+  char line[512];
+  double ps[NROW];
+  assert_non_null(fgets(line, sizeof line, fp));
+  for (size_t i = 0; i < NROW; i++) {
+    assert_non_null(fgets(line, sizeof line, fp));
+    ps[i] = strtod(line, NULL);
+  }
+  fclose(fp);
+  assert_ok(causal_dataset_add_f64(ds, "r_ps", ps, NULL, NROW, CAUSAL_COPY));
+  fp = fopen(cz_test_path("data/match_ai.csv"), "r");
+  assert_non_null(fp);
+  assert_non_null(fgets(line, sizeof line, fp));
+  const char *X[] = {"age", "educ", "re74", "re75", "married"};
+  int ncase = 0;
+  while (fgets(line, sizeof line, fp)) {
+    /* estimand,M,bias,weight,varcalc,on,est,se,nobs */
+    char est_s[8], bias_s[8], on_s[8];
+    int M, weight, varcalc;
+    double est, se;
+    char *tok = strtok(line, ",\n");
+    snprintf(est_s, sizeof est_s, "%s", tok);
+    M = atoi(strtok(NULL, ",\n"));
+    snprintf(bias_s, sizeof bias_s, "%s", strtok(NULL, ",\n"));
+    weight = atoi(strtok(NULL, ",\n"));
+    varcalc = atoi(strtok(NULL, ",\n"));
+    snprintf(on_s, sizeof on_s, "%s", strtok(NULL, ",\n"));
+    est = strtod(strtok(NULL, ",\n"), NULL);
+    se = strtod(strtok(NULL, ",\n"), NULL);
+    causal_match *m = NULL;
+    assert_ok(causal_match_new(&m));
+    assert_ok(causal_match_set_treatment(m, "treat"));
+    assert_ok(causal_match_set_outcome(m, "re78"));
+    int e = strcmp(est_s, "ATT") == 0   ? CAUSAL_MATCH_ATT
+            : strcmp(est_s, "ATC") == 0 ? CAUSAL_MATCH_ATC
+                                        : CAUSAL_MATCH_ATE;
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_ESTIMAND, e));
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_M, M));
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_BIAS_ADJUST,
+                                   strcmp(bias_s, "TRUE") == 0));
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_WEIGHT, weight));
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_VAR_MATCHES, varcalc));
+    if (strcmp(on_s, "ps") == 0) {
+      assert_ok(causal_match_set_score(m, "r_ps"));
+      assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_ON_SCORE, 1));
+    } else {
+      for (int j = 0; j < 5; j++)
+        assert_ok(causal_match_add_mahalanobis(m, X[j]));
+    }
+    causal_result *r = NULL;
+    assert_ok(causal_match_ai(&r, m, ds));
+    double v, s;
+    assert_ok(causal_result_get_scalar(r, "estimate", &v));
+    assert_ok(causal_result_get_scalar(r, "std_error", &s));
+    if (fabs(v - est) > 1e-10 * fabs(est) || fabs(s - se) > 1e-10 * se)
+      fail_msg("Match(%s, M=%d, bias=%s, Weight=%d, Var.calc=%d, X=%s): "
+               "est %.17g vs %.17g, se %.17g vs %.17g",
+               est_s, M, bias_s, weight, varcalc, on_s, v, est, s, se);
+    causal_result_free(r);
+    causal_match_free(m);
+    ncase++;
+  }
+  fclose(fp);
+  assert_true(ncase >= 60);
+  causal_dataset_free(ds);
+}
+
 /* ---- OOM ------------------------------------------------------------------ */
 
 typedef struct {
@@ -605,6 +678,7 @@ int main(void) {
       cmocka_unit_test(test_random_order),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_coverage),
+      cmocka_unit_test(test_ai_matching),
       cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -44,6 +44,14 @@ int cz_match_mahal(const causal_match *m, const causal_dataset *ds,
 int cz_match_run(const causal_match *m, const causal_dataset *ds,
                  cz_match_state *s);
 int cz_match_weights(const causal_match *m, cz_match_state *s);
+/* Abadie–Imbens (2016) variance of the estimate matched on the estimated
+ * propensity score (lib/match_ps.c). t is the arm after the ATC flip, ps
+ * the fitted score, est the (flipped) estimate, var_ai the AI (2006)
+ * variance; *var gets the adjusted variance. */
+int cz_match_ai2016(const causal_match *m, const causal_dataset *ds,
+                    const uint8_t *t, const double *y, const double *ps,
+                    int estimand, double est, double var_ai, size_t L,
+                    double *var);
 void cz_match_state_free(const causal_match *m, cz_match_state *s);
 
 #endif
