@@ -626,6 +626,58 @@ static void test_ai_matching(void **state) {
   causal_dataset_free(ds);
 }
 
+/* Abadie–Imbens (2016): against the independent R implementation of the
+ * published formulas (tests/ref/match_ai_reference.R). The score comes
+ * from our logit (glm's to ~1e-9), so the tolerance is 1e-6. */
+static void test_ai2016(void **state) {
+  (void)state;
+  causal_dataset *ds = lalonde(NULL);
+  FILE *fp = fopen(cz_test_path("data/match_ai2016.csv"), "r");
+  assert_non_null(fp);
+  char line[512];
+  assert_non_null(fgets(line, sizeof line, fp));
+  int ncase = 0;
+  while (fgets(line, sizeof line, fp)) {
+    char est_s[8];
+    snprintf(est_s, sizeof est_s, "%s", strtok(line, ",\n"));
+    int M = atoi(strtok(NULL, ",\n"));
+    double est = strtod(strtok(NULL, ",\n"), NULL);
+    double se_ai = strtod(strtok(NULL, ",\n"), NULL);
+    double se_adj = strtod(strtok(NULL, ",\n"), NULL);
+    causal_match *m = NULL;
+    assert_ok(causal_match_new(&m));
+    assert_ok(causal_match_set_treatment(m, "treat"));
+    assert_ok(causal_match_set_outcome(m, "re78"));
+    for (size_t j = 0; j < 7; j++)
+      assert_ok(causal_match_add_covariate(m, PS_TERMS[j]));
+    int e = strcmp(est_s, "ATT") == 0   ? CAUSAL_MATCH_ATT
+            : strcmp(est_s, "ATC") == 0 ? CAUSAL_MATCH_ATC
+                                        : CAUSAL_MATCH_ATE;
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_ESTIMAND, e));
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_M, M));
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_ON_SCORE, 1));
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_PS_ADJUST, 1));
+    causal_result *r = NULL;
+    assert_ok(causal_match_ai(&r, m, ds));
+    double v;
+    assert_ok(causal_result_get_scalar(r, "estimate", &v));
+    assert_close(v, est, 1e-6);
+    assert_ok(causal_result_get_scalar(r, "std_error_unadjusted", &v));
+    assert_close(v, se_ai, 1e-6);
+    assert_ok(causal_result_get_scalar(r, "std_error", &v));
+    assert_close(v, se_adj, 1e-6);
+    causal_result_free(r);
+    /* refused without an estimated score */
+    assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_ON_SCORE, 0));
+    assert_status(causal_match_ai(&r, m, ds), CAUSAL_EINVAL);
+    causal_match_free(m);
+    ncase++;
+  }
+  fclose(fp);
+  assert_int_equal(ncase, 6);
+  causal_dataset_free(ds);
+}
+
 /* ---- OOM ------------------------------------------------------------------ */
 
 typedef struct {
@@ -653,8 +705,26 @@ static int oom_run(void *p) {
     rc = causal_match_add_mahalanobis(m, "educ");
   if (rc == CAUSAL_OK && a->kind == 1)
     rc = causal_match_add_mahalanobis(m, "re74");
+  if (rc == CAUSAL_OK && a->kind == 2)
+    rc = causal_match_add_covariate(m, "re74");
+  if (rc == CAUSAL_OK && a->kind == 2)
+    rc = causal_match_set_int(m, CAUSAL_MATCH_AI_ON_SCORE, 1);
+  if (rc == CAUSAL_OK && a->kind == 2)
+    rc = causal_match_set_int(m, CAUSAL_MATCH_AI_PS_ADJUST, 1);
+  if (rc == CAUSAL_OK && a->kind == 3)
+    rc = causal_match_add_mahalanobis(m, "age");
+  if (rc == CAUSAL_OK && a->kind == 3)
+    rc = causal_match_add_mahalanobis(m, "educ");
+  if (rc == CAUSAL_OK && a->kind == 3)
+    rc = causal_match_set_int(m, CAUSAL_MATCH_AI_BIAS_ADJUST, 1);
+  if (rc == CAUSAL_OK && a->kind == 3)
+    rc = causal_match_set_int(m, CAUSAL_MATCH_AI_VAR_MATCHES, 2);
+  if (rc == CAUSAL_OK && a->kind == 3)
+    rc = causal_match_set_int(m, CAUSAL_MATCH_ESTIMAND, CAUSAL_MATCH_ATE);
   causal_result *r = NULL;
-  if (rc == CAUSAL_OK)
+  if (rc == CAUSAL_OK && a->kind >= 2)
+    rc = causal_match_ai(&r, m, a->ds);
+  else if (rc == CAUSAL_OK)
     rc = causal_match_effect(&r, m, a->ds);
   causal_result_free(r);
   causal_match_free(m);
@@ -666,6 +736,10 @@ static void test_oom(void **state) {
   oom_arg a = {lalonde("nn1"), 0};
   cz_oom_sweep(oom_run, &a);
   a.kind = 1;
+  cz_oom_sweep(oom_run, &a);
+  a.kind = 2;
+  cz_oom_sweep(oom_run, &a);
+  a.kind = 3;
   cz_oom_sweep(oom_run, &a);
   causal_dataset_free(a.ds);
 }
@@ -679,6 +753,7 @@ int main(void) {
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_coverage),
       cmocka_unit_test(test_ai_matching),
+      cmocka_unit_test(test_ai2016),
       cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
