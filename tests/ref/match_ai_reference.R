@@ -44,7 +44,7 @@ ai2016 <- function(estimand, M) {
   tr <- d$treat; p <- fitted(glmfit); y <- d$re78
   m <- Match(Y = y, Tr = tr, X = p, estimand = estimand, M = M, ties = TRUE,
              replace = TRUE)
-  est <- m$est; if (estimand == "ATC") { tr <- 1 - tr; p <- 1 - p; est <- -est }
+  est <- as.numeric(m$est); if (estimand == "ATC") { tr <- 1 - tr; p <- 1 - p; est <- -est }
   N <- length(y); L <- max(M, 2); f <- p * (1 - p)
   I <- crossprod(Xd * sqrt(f)) / N
   loc <- function(i, w) {
