@@ -20,6 +20,7 @@ static const struct {
     {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
     {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
     {"power", cmd_power, "sample size, power or MDE of an A/B test"},
+    {"psm", cmd_psm, "propensity-score matching (MatchIt rules; CR and Abadie-Imbens SEs)"},
 };
 
 static void usage(FILE *f) {
