@@ -212,6 +212,10 @@ static void ai_sigma_het(const ai_ctx *c, size_t J, double *sig,
     for (size_t j = 0; j < n; j++)
       if (j != i && c->t[j] == c->t[i])
         work[m++] = sqdist(c, i, j);
+    if (m == 0) { /* alone in its arm: no within-arm variance */
+      sig[i] = 0;
+      continue;
+    }
     size_t jj = J < m ? J : m;
     double dmax = kth_smallest(work, m, jj) + DIST_TOL;
     double s = c->y[i], s2 = c->y[i] * c->y[i], cnt = 1;

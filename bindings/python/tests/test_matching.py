@@ -100,12 +100,20 @@ def test_match_ai_against_matching():
 
 
 def test_ps_adjust():
+    """AI (2016) against the independent R implementation of the formulas
+    (tests/data/match_ai2016.csv); our logit's scores differ from glm's by
+    ~1e-9, hence 1e-6."""
     d = lalonde()
-    a = causal.match_ai(d, "re78", "treat", covariates=COVS, on_score=True,
-                        ps_adjust=True)
-    assert a["std_error"] > 0 and a["std_error_unadjusted"] > 0
-    assert a["std_error"] != a["std_error_unadjusted"]
-    assert "2016" in a["vcov_type"]
+    with open(os.path.join(DATA, "match_ai2016.csv")) as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        a = causal.match_ai(d, "re78", "treat", covariates=COVS,
+                            on_score=True, ps_adjust=True,
+                            estimand=row["estimand"], M=int(row["M"]))
+        assert abs(a["estimate"] / float(row["est"]) - 1) < 1e-6
+        assert abs(a["std_error_unadjusted"] / float(row["se_ai"]) - 1) < 1e-6
+        assert abs(a["std_error"] / float(row["se_adj"]) - 1) < 1e-6
+        assert "2016" in a["vcov_type"]
 
 
 def test_errors():
