@@ -553,6 +553,55 @@ static void test_coverage(void **state) {
   causal_rng_free(rng);
 }
 
+/* Coverage of the Abadie–Imbens interval (ATE, M = 4, bias-adjusted,
+ * heteroskedastic variance) with a heterogeneous effect: E[tau] = 2. */
+static void test_coverage_ai(void **state) {
+  (void)state;
+  enum { N = 400, REPS = 300 };
+  causal_rng *rng = NULL;
+  assert_ok(causal_rng_new(&rng, 99, 3));
+  static double x[N], t[N], y[N];
+  int cover = 0;
+  causal_match *m = NULL;
+  assert_ok(causal_match_new(&m));
+  assert_ok(causal_match_set_treatment(m, "t"));
+  assert_ok(causal_match_set_outcome(m, "y"));
+  assert_ok(causal_match_add_mahalanobis(m, "x"));
+  assert_ok(causal_match_set_int(m, CAUSAL_MATCH_ESTIMAND, CAUSAL_MATCH_ATE));
+  assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_M, 4));
+  assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_BIAS_ADJUST, 1));
+  assert_ok(causal_match_set_int(m, CAUSAL_MATCH_AI_VAR_MATCHES, 4));
+  for (int rep = 0; rep < REPS; rep++) {
+    double u[2 * N], v[N];
+    assert_ok(causal_rng_normal(rng, 0, 1, u, 2 * N));
+    assert_ok(causal_rng_uniform(rng, v, N));
+    for (int i = 0; i < N; i++) {
+      x[i] = u[i];
+      t[i] = v[i] < 1 / (1 + exp(-0.7 * x[i]));
+      /* tau(x) = 2 + x, E[x] = 0 */
+      y[i] = x[i] + t[i] * (2 + x[i]) + u[N + i];
+    }
+    causal_dataset *ds = NULL;
+    assert_ok(causal_dataset_new(&ds));
+    assert_ok(causal_dataset_add_f64(ds, "x", x, NULL, N, CAUSAL_BORROW));
+    assert_ok(causal_dataset_add_f64(ds, "t", t, NULL, N, CAUSAL_BORROW));
+    assert_ok(causal_dataset_add_f64(ds, "y", y, NULL, N, CAUSAL_BORROW));
+    causal_result *r = NULL;
+    assert_ok(causal_match_ai(&r, m, ds));
+    double lo, hi;
+    assert_ok(causal_result_get_scalar(r, "conf_low", &lo));
+    assert_ok(causal_result_get_scalar(r, "conf_high", &hi));
+    cover += lo <= 2 && 2 <= hi;
+    causal_result_free(r);
+    causal_dataset_free(ds);
+  }
+  double rate = (double)cover / REPS;
+  if (rate < 0.91 || rate > 0.98)
+    fail_msg("AI coverage %.3f outside [0.91, 0.98]", rate);
+  causal_match_free(m);
+  causal_rng_free(rng);
+}
+
 /* ---- Abadie–Imbens against Matching::Match ------------------------------ */
 
 static void test_ai_matching(void **state) {
@@ -752,6 +801,7 @@ int main(void) {
       cmocka_unit_test(test_random_order),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_coverage),
+      cmocka_unit_test(test_coverage_ai),
       cmocka_unit_test(test_ai_matching),
       cmocka_unit_test(test_ai2016),
       cmocka_unit_test(test_oom),
