@@ -4,8 +4,8 @@
  * Mahalanobis matching, exact strata, MatchIt weights and subclasses, and
  * the effect after matching with the cluster-robust SE.
  * Formulas and conventions: docs/methods/matching.md. */
-#include "internal/dist.h"
 #include "internal/match.h"
+#include "internal/dist.h"
 #include "internal/result.h"
 #include "internal/rng.h"
 
@@ -28,8 +28,8 @@ static int list_add(causal_match *m, cz_strlist *l, const char *s,
       return cz_fail(CAUSAL_EEXISTS, "%s: '%s' was already added", who, s);
   if (l->n == l->cap) {
     size_t nc = l->cap ? 2 * l->cap : 4;
-    char **nv = cz_realloc(&m->alloc, l->v, l->cap * sizeof *nv,
-                           nc * sizeof *nv);
+    char **nv =
+        cz_realloc(&m->alloc, l->v, l->cap * sizeof *nv, nc * sizeof *nv);
     if (nv == NULL)
       return CAUSAL_ENOMEM;
     l->v = nv;
@@ -110,12 +110,11 @@ int causal_match_set_treatment(causal_match *m, const char *column) {
                   "causal_match_set_treatment", 0);
 }
 int causal_match_set_outcome(causal_match *m, const char *column) {
-  return set_name(m, m ? &m->outcome : NULL, column,
-                  "causal_match_set_outcome", 0);
+  return set_name(m, m ? &m->outcome : NULL, column, "causal_match_set_outcome",
+                  0);
 }
 int causal_match_set_score(causal_match *m, const char *column) {
-  return set_name(m, m ? &m->score : NULL, column, "causal_match_set_score",
-                  1);
+  return set_name(m, m ? &m->score : NULL, column, "causal_match_set_score", 1);
 }
 int causal_match_add_covariate(causal_match *m, const char *term) {
   CZ_REQUIRE_NONNULL(m);
@@ -135,22 +134,55 @@ int causal_match_bounds(int key, double *min, double *max) {
   CZ_REQUIRE_NONNULL(max);
   double lo, hi;
   switch (key) {
-  case CAUSAL_MATCH_ESTIMAND: lo = 1; hi = 3; break;
-  case CAUSAL_MATCH_RATIO: lo = 1; hi = 1000; break;
+  case CAUSAL_MATCH_ESTIMAND:
+    lo = 1;
+    hi = 3;
+    break;
+  case CAUSAL_MATCH_RATIO:
+    lo = 1;
+    hi = 1000;
+    break;
   case CAUSAL_MATCH_REPLACE:
   case CAUSAL_MATCH_STD_CALIPER:
   case CAUSAL_MATCH_AI_BIAS_ADJUST:
   case CAUSAL_MATCH_AI_ON_SCORE:
   case CAUSAL_MATCH_AI_PS_ADJUST:
-  case CAUSAL_MATCH_COMPAT: lo = 0; hi = 1; break;
-  case CAUSAL_MATCH_ORDER: lo = 0; hi = 4; break;
-  case CAUSAL_MATCH_DISTANCE: lo = 1; hi = 3; break;
-  case CAUSAL_MATCH_SEED: lo = 0; hi = 9007199254740992.0; break;
-  case CAUSAL_MATCH_AI_M: lo = 1; hi = 1000; break;
-  case CAUSAL_MATCH_AI_WEIGHT: lo = 1; hi = 2; break;
-  case CAUSAL_MATCH_AI_VAR_MATCHES: lo = 0; hi = 1000; break;
-  case CAUSAL_MATCH_CALIPER: lo = 0; hi = INFINITY; break;
-  case CAUSAL_MATCH_CONF_LEVEL: lo = 0; hi = 1; break;
+  case CAUSAL_MATCH_COMPAT:
+    lo = 0;
+    hi = 1;
+    break;
+  case CAUSAL_MATCH_ORDER:
+    lo = 0;
+    hi = 4;
+    break;
+  case CAUSAL_MATCH_DISTANCE:
+    lo = 1;
+    hi = 3;
+    break;
+  case CAUSAL_MATCH_SEED:
+    lo = 0;
+    hi = 9007199254740992.0;
+    break;
+  case CAUSAL_MATCH_AI_M:
+    lo = 1;
+    hi = 1000;
+    break;
+  case CAUSAL_MATCH_AI_WEIGHT:
+    lo = 1;
+    hi = 2;
+    break;
+  case CAUSAL_MATCH_AI_VAR_MATCHES:
+    lo = 0;
+    hi = 1000;
+    break;
+  case CAUSAL_MATCH_CALIPER:
+    lo = 0;
+    hi = INFINITY;
+    break;
+  case CAUSAL_MATCH_CONF_LEVEL:
+    lo = 0;
+    hi = 1;
+    break;
   default:
     return cz_fail(CAUSAL_EINVAL, "causal_match_bounds: unknown key %d", key);
   }
@@ -162,21 +194,36 @@ int causal_match_bounds(int key, double *min, double *max) {
 
 static int64_t *int_slot(causal_match *m, int key) {
   switch (key) {
-  case CAUSAL_MATCH_ESTIMAND: return &m->estimand;
-  case CAUSAL_MATCH_RATIO: return &m->ratio;
-  case CAUSAL_MATCH_REPLACE: return &m->replace;
-  case CAUSAL_MATCH_ORDER: return &m->order;
-  case CAUSAL_MATCH_DISTANCE: return &m->distance;
-  case CAUSAL_MATCH_SEED: return &m->seed;
-  case CAUSAL_MATCH_STD_CALIPER: return &m->std_caliper;
-  case CAUSAL_MATCH_AI_M: return &m->ai_m;
-  case CAUSAL_MATCH_AI_BIAS_ADJUST: return &m->ai_bias;
-  case CAUSAL_MATCH_AI_WEIGHT: return &m->ai_weight;
-  case CAUSAL_MATCH_AI_ON_SCORE: return &m->ai_on_score;
-  case CAUSAL_MATCH_AI_PS_ADJUST: return &m->ai_ps_adjust;
-  case CAUSAL_MATCH_AI_VAR_MATCHES: return &m->ai_var_matches;
-  case CAUSAL_MATCH_COMPAT: return &m->compat;
-  default: return NULL;
+  case CAUSAL_MATCH_ESTIMAND:
+    return &m->estimand;
+  case CAUSAL_MATCH_RATIO:
+    return &m->ratio;
+  case CAUSAL_MATCH_REPLACE:
+    return &m->replace;
+  case CAUSAL_MATCH_ORDER:
+    return &m->order;
+  case CAUSAL_MATCH_DISTANCE:
+    return &m->distance;
+  case CAUSAL_MATCH_SEED:
+    return &m->seed;
+  case CAUSAL_MATCH_STD_CALIPER:
+    return &m->std_caliper;
+  case CAUSAL_MATCH_AI_M:
+    return &m->ai_m;
+  case CAUSAL_MATCH_AI_BIAS_ADJUST:
+    return &m->ai_bias;
+  case CAUSAL_MATCH_AI_WEIGHT:
+    return &m->ai_weight;
+  case CAUSAL_MATCH_AI_ON_SCORE:
+    return &m->ai_on_score;
+  case CAUSAL_MATCH_AI_PS_ADJUST:
+    return &m->ai_ps_adjust;
+  case CAUSAL_MATCH_AI_VAR_MATCHES:
+    return &m->ai_var_matches;
+  case CAUSAL_MATCH_COMPAT:
+    return &m->compat;
+  default:
+    return NULL;
   }
 }
 
@@ -229,8 +276,7 @@ int causal_match_set_double(causal_match *m, int key, double value) {
     m->conf_level = value;
   } else {
     return cz_fail(CAUSAL_EINVAL,
-                   "causal_match_set_double: key %d is not a real option",
-                   key);
+                   "causal_match_set_double: key %d is not a real option", key);
   }
   cz_clear_error();
   return CAUSAL_OK;
@@ -245,8 +291,7 @@ int causal_match_get_double(const causal_match *m, int key, double *value) {
     *value = m->conf_level;
   else
     return cz_fail(CAUSAL_EINVAL,
-                   "causal_match_get_double: key %d is not a real option",
-                   key);
+                   "causal_match_get_double: key %d is not a real option", key);
   cz_clear_error();
   return CAUSAL_OK;
 }
@@ -341,8 +386,8 @@ int cz_match_treatment(const causal_match *m, const causal_dataset *ds,
 /* The score: user column, or the logistic propensity model. linear = 1
  * returns the linear predictor. Returns NULL score (OK) when neither a
  * score column nor covariates are given. */
-int cz_match_score(const causal_match *m, const causal_dataset *ds,
-                   int linear, double **out) {
+int cz_match_score(const causal_match *m, const causal_dataset *ds, int linear,
+                   double **out) {
   *out = NULL;
   size_t n = causal_dataset_nrows(ds);
   if (m->score != NULL) {
@@ -405,8 +450,7 @@ static inline uint64_t dkey(double d) {
 }
 
 /* Sorts idx[0..n) by key[] (n pairs); tmp workspace of the same sizes. */
-static int radix_sort(const cz_alloc *a, uint64_t *key, size_t *idx,
-                      size_t n) {
+static int radix_sort(const cz_alloc *a, uint64_t *key, size_t *idx, size_t n) {
   if (n < 2)
     return CAUSAL_OK;
   uint64_t *k2 = cz_malloc(a, n * sizeof *k2);
@@ -464,13 +508,13 @@ static int radix_sort(const cz_alloc *a, uint64_t *key, size_t *idx,
 
 typedef struct {
   const cz_alloc *a;
-  const double *d;       /* score per row */
-  double cal;            /* absolute caliper (Inf: none) */
-  size_t k;              /* ratio */
+  const double *d; /* score per row */
+  double cal;      /* absolute caliper (Inf: none) */
+  size_t k;        /* ratio */
   int replace;
-  int compat;            /* MatchIt 4.5.1 truncated differences */
-  const size_t *fpos;    /* row -> focal position */
-  int64_t *mm;           /* focal position * k + r -> row or -1 */
+  int compat;         /* MatchIt 4.5.1 truncated differences */
+  const size_t *fpos; /* row -> focal position */
+  int64_t *mm;        /* focal position * k + r -> row or -1 */
 } cz_greedy;
 
 static inline size_t uf_find(size_t *p, size_t j) {
@@ -1002,7 +1046,7 @@ int cz_match_run(const causal_match *m, const causal_dataset *ds,
     if (s->t[i] != focal1)
       lst[start[2 * strat[i] + 1]++] = i;
   /* now start[b] is the end of bucket b; bucket b begins at start[b-1] */
-  cz_greedy g = {a,         s->d,           s->caliper, s->k,
+  cz_greedy g = {a,          s->d,           s->caliper, s->k,
                  s->replace, (int)m->compat, fpos,       s->mm};
   if (z != NULL) {
     used = cz_calloc(a, n, 1);
@@ -1113,8 +1157,8 @@ static int put_match(causal_result *r, const causal_match *m,
   for (size_t f = 0; f < s->nfocal; f++) /* column-major nfocal x k */
     for (size_t j = 0; j < s->k; j++)
       v[j * s->nfocal + f] = (double)s->mm[f * s->k + j];
-  CZ_CHECK(cz_result_take_matrix(r, "match_matrix", v, s->nfocal, s->k, NULL,
-                                 NULL));
+  CZ_CHECK(
+      cz_result_take_matrix(r, "match_matrix", v, s->nfocal, s->k, NULL, NULL));
   v = cz_result_alloc_values(r, s->nfocal);
   if (v == NULL)
     return CAUSAL_ENOMEM;
@@ -1213,8 +1257,7 @@ static int match_effect_ols(const causal_match *m, const cz_match_state *s,
     rc = causal_regress_add_cluster(reg, "subclass");
   if (rc == CAUSAL_OK)
     rc = causal_regress_set_int(reg, CAUSAL_REGRESS_VCOV,
-                                s->replace ? CAUSAL_VCOV_HC1
-                                           : CAUSAL_VCOV_CR1);
+                                s->replace ? CAUSAL_VCOV_HC1 : CAUSAL_VCOV_CR1);
   if (rc == CAUSAL_OK)
     rc = causal_regress_set_int(reg, CAUSAL_REGRESS_SSC, CAUSAL_SSC_R);
   if (rc == CAUSAL_OK)

@@ -26,12 +26,12 @@
 
 typedef struct {
   const cz_alloc *a;
-  size_t n, K;       /* rows, matching variables */
-  const uint8_t *t;  /* arm, flipped for ATC */
+  size_t n, K;      /* rows, matching variables */
+  const uint8_t *t; /* arm, flipped for ATC */
   const double *y;
-  const double *Z;   /* n x K row-major, original scale (bias adjustment) */
-  double *U;         /* n x K row-major, metric-transformed */
-  int all;           /* ATE */
+  const double *Z; /* n x K row-major, original scale (bias adjustment) */
+  double *U;       /* n x K row-major, metric-transformed */
+  int all;         /* ATE */
   size_t M;
   /* match lists in CSR form over focal units */
   size_t *beg, *idx, npairs, cap;
@@ -90,8 +90,7 @@ static double kth_smallest(double *v, size_t n, size_t m) {
 static int push_pair(ai_ctx *c, size_t j) {
   if (c->npairs == c->cap) {
     size_t nc = c->cap ? 2 * c->cap : 1024;
-    size_t *ni =
-        cz_realloc(c->a, c->idx, c->cap * sizeof *ni, nc * sizeof *ni);
+    size_t *ni = cz_realloc(c->a, c->idx, c->cap * sizeof *ni, nc * sizeof *ni);
     if (ni == NULL)
       return CAUSAL_ENOMEM;
     c->idx = ni;
@@ -204,8 +203,7 @@ static int ai_bias_coef(const ai_ctx *c, int arm, double *alpha) {
 /* Heteroskedastic conditional variances: sample variance of y over unit i
  * and its J nearest units of its own arm (ties within DIST_TOL kept, as
  * the compiled Matching code). */
-static void ai_sigma_het(const ai_ctx *c, size_t J, double *sig,
-                         double *work) {
+static void ai_sigma_het(const ai_ctx *c, size_t J, double *sig, double *work) {
   size_t n = c->n;
   for (size_t i = 0; i < n; i++) {
     size_t m = 0;
@@ -462,22 +460,17 @@ int causal_match_ai(causal_result **out, const causal_match *m,
     double se = sqrt(o.var);
     double seu = m->ai_ps_adjust ? sqrt(psvar) : se;
     double z = cz_qnorm(0.5 + m->conf_level / 2, 1, 0);
-    const char *names[] = {"estimate", "std_error", "statistic", "p_value",
-                           "conf_low", "conf_high", "nobs", "n_treated",
-                           "n_control", "n_matched_pairs", "M"};
-    double vals[] = {est,
-                     seu,
-                     est / seu,
-                     2 * cz_pnorm(-fabs(est / seu), 1, 0),
-                     est - z * seu,
-                     est + z * seu,
-                     (double)n,
-                     (double)n1,
-                     (double)n0,
-                     (double)o.npairs,
+    const char *names[] = {
+        "estimate",  "std_error",       "statistic", "p_value",
+        "conf_low",  "conf_high",       "nobs",      "n_treated",
+        "n_control", "n_matched_pairs", "M"};
+    double vals[] = {est,           seu,
+                     est / seu,     2 * cz_pnorm(-fabs(est / seu), 1, 0),
+                     est - z * seu, est + z * seu,
+                     (double)n,     (double)n1,
+                     (double)n0,    (double)o.npairs,
                      (double)M};
-    for (size_t k = 0; rc == CAUSAL_OK && k < sizeof vals / sizeof *vals;
-         k++)
+    for (size_t k = 0; rc == CAUSAL_OK && k < sizeof vals / sizeof *vals; k++)
       rc = causal_result_set_scalar(r, names[k], vals[k]);
     if (rc == CAUSAL_OK && m->ai_ps_adjust)
       rc = causal_result_set_scalar(r, "std_error_unadjusted", se);
@@ -489,9 +482,8 @@ int causal_match_ai(causal_result **out, const causal_match *m,
               : (m->estimand == CAUSAL_MATCH_ATC ? "ATC" : "ATT"));
     if (rc == CAUSAL_OK)
       rc = causal_result_set_string(r, "vcov_type",
-                                    m->ai_ps_adjust
-                                        ? "Abadie-Imbens (2016)"
-                                        : "Abadie-Imbens (2006)");
+                                    m->ai_ps_adjust ? "Abadie-Imbens (2016)"
+                                                    : "Abadie-Imbens (2006)");
   }
   cz_free(a, t);
   cz_free(a, y);

@@ -36,10 +36,10 @@ static int cmp_nb(const void *x, const void *y) {
 
 /* L nearest units of arm w to p[i]: covariance of (X, y) over them into
  * cov (k values) and the mean of y into *mu. */
-static void local_moments(const double *X, size_t n, size_t k,
-                          const double *y, const uint8_t *t, const double *p,
-                          size_t i, int w, size_t L, nb *work, double *cov,
-                          double *mu, double *xbar) {
+static void local_moments(const double *X, size_t n, size_t k, const double *y,
+                          const uint8_t *t, const double *p, size_t i, int w,
+                          size_t L, nb *work, double *cov, double *mu,
+                          double *xbar) {
   size_t m = 0;
   for (size_t j = 0; j < n; j++)
     if (t[j] == w) {
@@ -161,8 +161,8 @@ int cz_match_ai2016(const causal_match *m, const causal_dataset *ds,
       if (ate)
         cv[r] += (cov1[r] / p[i] + cov0[r] / (1 - p[i])) * f / (double)n;
       else {
-        cv[r] += (cov1[r] + p[i] / (1 - p[i]) * cov0[r]) * f /
-                 ((double)n * pbar);
+        cv[r] +=
+            (cov1[r] + p[i] / (1 - p[i]) * cov0[r]) * f / ((double)n * pbar);
         dv[r] += X[r * n + i] * f * (mu1 - mu0 - est) / ((double)n * pbar);
       }
     }

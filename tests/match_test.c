@@ -110,8 +110,8 @@ static causal_dataset *lalonde(const char *cfg) {
       if (strcmp(units[i].config, cfg) == 0)
         d[units[i].a - 1] = units[i].x, k++;
     assert_int_equal(k, NROW);
-    assert_ok(causal_dataset_add_f64(ds, "mi_dist", d, NULL, NROW,
-                                     CAUSAL_COPY));
+    assert_ok(
+        causal_dataset_add_f64(ds, "mi_dist", d, NULL, NROW, CAUSAL_COPY));
   }
   return ds;
 }
@@ -139,8 +139,8 @@ static void check_match(const causal_result *r, const char *cfg) {
     assert_true((size_t)slot < nc);
     double want = isnan(mms[i].z) ? -1 : mms[i].z - 1;
     if (mmv[(size_t)slot * nr + f] != want)
-      fail_msg("%s: focal row %ld slot %ld matched %g, MatchIt %g", cfg,
-               frow, slot, mmv[(size_t)slot * nr + f], want);
+      fail_msg("%s: focal row %ld slot %ld matched %g, MatchIt %g", cfg, frow,
+               slot, mmv[(size_t)slot * nr + f], want);
     seen++;
   }
   assert_int_equal(seen, nr * nc);
@@ -188,8 +188,8 @@ static void check_effect(const causal_result *r, const char *cfg) {
 }
 
 typedef struct {
-  const char *cfg;   /* reference config */
-  const char *dist;  /* MatchIt distance config providing the score */
+  const char *cfg;  /* reference config */
+  const char *dist; /* MatchIt distance config providing the score */
   int ratio, replace, order, estimand, compat;
   double caliper;
   const char *exact[2];
@@ -218,9 +218,23 @@ static const mcase CASES[] = {
     {"nn1", "nn1", 1, 0, 0, CAUSAL_MATCH_ATT, 1, 0, {0}},
     {"nn2", "nn2", 2, 0, 0, CAUSAL_MATCH_ATT, 1, 0, {0}},
     {"repl", "repl", 1, 1, 0, CAUSAL_MATCH_ATT, 1, 0, {0}},
-    {"smallest", "smallest", 1, 0, CAUSAL_MATCH_ORDER_SMALLEST,
-     CAUSAL_MATCH_ATT, 1, 0, {0}},
-    {"data", "data", 1, 0, CAUSAL_MATCH_ORDER_DATA, CAUSAL_MATCH_ATT, 1, 0,
+    {"smallest",
+     "smallest",
+     1,
+     0,
+     CAUSAL_MATCH_ORDER_SMALLEST,
+     CAUSAL_MATCH_ATT,
+     1,
+     0,
+     {0}},
+    {"data",
+     "data",
+     1,
+     0,
+     CAUSAL_MATCH_ORDER_DATA,
+     CAUSAL_MATCH_ATT,
+     1,
+     0,
      {0}},
     {"exact", "exact", 1, 0, 0, CAUSAL_MATCH_ATT, 1, 0, {"race", 0}},
     {"exact2", "exact2", 2, 0, 0, CAUSAL_MATCH_ATT, 1, 0, {"race", "married"}},
@@ -229,10 +243,24 @@ static const mcase CASES[] = {
     /* true nearest neighbour (independent R implementation) */
     {"nn1_true", "nn1", 1, 0, 0, CAUSAL_MATCH_ATT, 0, 0, {0}},
     {"nn2_true", "nn2", 2, 0, 0, CAUSAL_MATCH_ATT, 0, 0, {0}},
-    {"smallest_true", "smallest", 1, 0, CAUSAL_MATCH_ORDER_SMALLEST,
-     CAUSAL_MATCH_ATT, 0, 0, {0}},
-    {"data_true", "data", 1, 0, CAUSAL_MATCH_ORDER_DATA, CAUSAL_MATCH_ATT, 0,
-     0, {0}},
+    {"smallest_true",
+     "smallest",
+     1,
+     0,
+     CAUSAL_MATCH_ORDER_SMALLEST,
+     CAUSAL_MATCH_ATT,
+     0,
+     0,
+     {0}},
+    {"data_true",
+     "data",
+     1,
+     0,
+     CAUSAL_MATCH_ORDER_DATA,
+     CAUSAL_MATCH_ATT,
+     0,
+     0,
+     {0}},
     {"atc_true", "atc", 1, 0, 0, CAUSAL_MATCH_ATC, 0, 0, {0}},
     {"lin_true", "lin", 1, 0, 0, CAUSAL_MATCH_ATT, 0, 0, {0}},
     {"cal_lin", "cal_lin", 1, 0, 0, CAUSAL_MATCH_ATT, 0, 0.2, {0}},
@@ -311,14 +339,14 @@ static void test_mahalanobis(void **state) {
   check_effect(r, "mahal");
   causal_result_free(r);
   /* largest order needs a score */
-  assert_ok(causal_match_set_int(m, CAUSAL_MATCH_ORDER,
-                                 CAUSAL_MATCH_ORDER_LARGEST));
+  assert_ok(
+      causal_match_set_int(m, CAUSAL_MATCH_ORDER, CAUSAL_MATCH_ORDER_LARGEST));
   assert_status(causal_match_fit(&r, m, ds), CAUSAL_EINVAL);
   assert_error_mentions("needs a score");
   assert_ok(causal_match_set_int(m, CAUSAL_MATCH_ORDER, 0));
   /* Mahalanobis within a 0.25 SD caliper on MatchIt's score */
-  assert_ok(causal_match_set_int(m, CAUSAL_MATCH_DISTANCE,
-                                 CAUSAL_MATCH_DIST_PS));
+  assert_ok(
+      causal_match_set_int(m, CAUSAL_MATCH_DISTANCE, CAUSAL_MATCH_DIST_PS));
   assert_ok(causal_match_set_score(m, "mi_dist"));
   assert_ok(causal_match_set_double(m, CAUSAL_MATCH_CALIPER, 0.25));
   assert_ok(causal_match_effect(&r, m, ds));
@@ -337,8 +365,8 @@ static void test_mahalanobis(void **state) {
 static void test_random_order(void **state) {
   (void)state;
   causal_dataset *ds = lalonde("nn1");
-  mcase c = {"x", "nn1", 1, 0, CAUSAL_MATCH_ORDER_RANDOM, CAUSAL_MATCH_ATT,
-             0, 0, {0}};
+  mcase c = {"x", "nn1", 1,  0, CAUSAL_MATCH_ORDER_RANDOM, CAUSAL_MATCH_ATT,
+             0,   0,     {0}};
   causal_match *m = spec_for(&c);
   causal_result *a = NULL, *b = NULL, *o = NULL;
   assert_ok(causal_match_fit(&a, m, ds));
@@ -366,7 +394,8 @@ static void test_random_order(void **state) {
   causal_dataset_free(ds);
 }
 
-/* ---- bad input ------------------------------------------------------------ */
+/* ---- bad input ------------------------------------------------------------
+ */
 
 static causal_dataset *small_ds(const double *t, const double *s, size_t n) {
   causal_dataset *ds = NULL;
@@ -405,8 +434,7 @@ static void test_bad_input(void **state) {
   assert_ok(causal_match_fit(&r, m, ds));
   causal_result_free(r);
   /* options */
-  assert_status(causal_match_set_int(m, CAUSAL_MATCH_RATIO, 0),
-                CAUSAL_ERANGE);
+  assert_status(causal_match_set_int(m, CAUSAL_MATCH_RATIO, 0), CAUSAL_ERANGE);
   assert_status(causal_match_set_int(m, 999, 1), CAUSAL_EINVAL);
   assert_status(causal_match_set_double(m, CAUSAL_MATCH_CALIPER, -1),
                 CAUSAL_ERANGE);
@@ -502,7 +530,8 @@ static void test_bad_input(void **state) {
   causal_dataset_free(ds);
 }
 
-/* ---- simulation: coverage of the cluster-robust interval ------------------ */
+/* ---- simulation: coverage of the cluster-robust interval ------------------
+ */
 
 static void test_coverage(void **state) {
   (void)state;
@@ -727,7 +756,8 @@ static void test_ai2016(void **state) {
   causal_dataset_free(ds);
 }
 
-/* ---- OOM ------------------------------------------------------------------ */
+/* ---- OOM ------------------------------------------------------------------
+ */
 
 typedef struct {
   causal_dataset *ds;

@@ -80,8 +80,8 @@ static int add_exact(void *ctx, const char *item) {
   return causal_match_add_exact(ctx, item);
 }
 
-static int lookup(const char *s, const char *const *n, const int *c,
-                  size_t k, const char *opt) {
+static int lookup(const char *s, const char *const *n, const int *c, size_t k,
+                  const char *opt) {
   int v = cli_lookup(s, n, c, k);
   if (v < 0)
     fprintf(stderr, "%s psm: %s '%s' is not valid\n", prog, opt, s);
@@ -142,16 +142,15 @@ static int apply(causal_match *m, causal_match *ai, causal_csv_options *o,
     static const char *const n[] = {"largest", "smallest", "random", "data"};
     static const int c[] = {CAUSAL_MATCH_ORDER_LARGEST,
                             CAUSAL_MATCH_ORDER_SMALLEST,
-                            CAUSAL_MATCH_ORDER_RANDOM,
-                            CAUSAL_MATCH_ORDER_DATA};
+                            CAUSAL_MATCH_ORDER_RANDOM, CAUSAL_MATCH_ORDER_DATA};
     int d = lookup(v, n, c, 4, a);
     if (d < 0)
       return -1000 - EXIT_USAGE;
     rc = causal_match_set_int(m, CAUSAL_MATCH_ORDER, d);
   } else if (strcmp(a, "--ratio") == 0 || strcmp(a, "--seed") == 0) {
     if (!cli_parse_double(v, &x) || x != floor(x)) {
-      fprintf(stderr, "%s psm: %s needs a whole number, not '%s'\n", prog,
-              a, v);
+      fprintf(stderr, "%s psm: %s needs a whole number, not '%s'\n", prog, a,
+              v);
       return -1000 - EXIT_USAGE;
     }
     if (a[2] == 'r') {
@@ -189,8 +188,7 @@ static void row(const char *name, const causal_result *r, const char *se_name,
   cli_fmt_g(hi, sizeof hi, est + zq * se);
   double pv = erfc(fabs(est / se) / sqrt(2.0));
   cli_fmt_p(p, sizeof p, pv);
-  printf("  %-26s %11s %11s %9s  [%s, %s]  %s\n", name, e, s, p, lo, hi,
-         label);
+  printf("  %-26s %11s %11s %9s  [%s, %s]  %s\n", name, e, s, p, lo, hi, label);
 }
 
 static int print_text(const causal_result *r, const causal_result *a,
@@ -212,8 +210,8 @@ static int print_text(const causal_result *r, const causal_result *a,
          cli_scalar(r, "n_matched_control"));
   printf("  unmatched%9.0f %9.0f\n", cli_scalar(r, "n_unmatched_treated"),
          cli_scalar(r, "n_unmatched_control"));
-  printf("\n  %-26s %11s %11s %9s  %s\n", "", "Estimate", "Std. Error",
-         "p", "CI");
+  printf("\n  %-26s %11s %11s %9s  %s\n", "", "Estimate", "Std. Error", "p",
+         "CI");
   row("matched difference", r, "std_error",
       cli_scalar(r, "replace") > 0 ? "HC1" : "cluster-robust (matched sets)");
   if (a != NULL) {
@@ -320,8 +318,9 @@ int cmd_psm(const char *cmd, int argc, char **argv) {
     if (rc == CAUSAL_OK)
       rc = causal_match_ai(&ares, ai, ds);
     if (rc != CAUSAL_OK) {
-      fprintf(stderr, "%s psm: warning: Abadie-Imbens estimate not "
-                      "available: %s\n",
+      fprintf(stderr,
+              "%s psm: warning: Abadie-Imbens estimate not "
+              "available: %s\n",
               prog, causal_last_error());
       ares = NULL;
     }

@@ -29,12 +29,12 @@
  *     nearest candidates below and above it in that ranking are compared
  *     and the one below wins a tie in |difference|. Mahalanobis: the lowest
  *     row among distances equal to 1e-9 relative (so rounding cannot
- *     decide between mathematically equal distances). Match order LARGEST/SMALLEST breaks ties in
- *     the score by row; RANDOM is a PCG64 permutation (SEED).
- * MatchIt 4.5.1 compares integer-truncated |differences| in its score path
- * (C abs() on a double): with both neighbours within 1 score unit the one
- * below is taken even if farther, and calipers under 1 score unit are
- * ignored. COMPAT = 1 reproduces that exactly; the default is the true
+ *     decide between mathematically equal distances). Match order
+ * LARGEST/SMALLEST breaks ties in the score by row; RANDOM is a PCG64
+ * permutation (SEED). MatchIt 4.5.1 compares integer-truncated |differences| in
+ * its score path (C abs() on a double): with both neighbours within 1 score
+ * unit the one below is taken even if farther, and calipers under 1 score unit
+ * are ignored. COMPAT = 1 reproduces that exactly; the default is the true
  * nearest neighbour.
  * Estimand ATE is refused for greedy matching (CAUSAL_EINVAL): greedy
  * matching of the focal group only balances that group (as MatchIt).
@@ -116,24 +116,24 @@ enum {
 
 /* Option keys (pinned); integer via set_int, real via set_double. */
 enum {
-  CAUSAL_MATCH_ESTIMAND = 1,    /* default ATT */
-  CAUSAL_MATCH_RATIO = 2,       /* k of k:1, 1..1000; default 1 */
-  CAUSAL_MATCH_REPLACE = 3,     /* 0 (default) or 1 */
-  CAUSAL_MATCH_ORDER = 4,       /* CAUSAL_MATCH_ORDER_* */
-  CAUSAL_MATCH_DISTANCE = 5,    /* CAUSAL_MATCH_DIST_* */
-  CAUSAL_MATCH_SEED = 6,        /* PCG64 seed for ORDER_RANDOM; default 1 */
-  CAUSAL_MATCH_STD_CALIPER = 7, /* 1 (default): caliper in SD units */
-  CAUSAL_MATCH_AI_M = 8,        /* Matching::Match M, default 1 */
+  CAUSAL_MATCH_ESTIMAND = 1,       /* default ATT */
+  CAUSAL_MATCH_RATIO = 2,          /* k of k:1, 1..1000; default 1 */
+  CAUSAL_MATCH_REPLACE = 3,        /* 0 (default) or 1 */
+  CAUSAL_MATCH_ORDER = 4,          /* CAUSAL_MATCH_ORDER_* */
+  CAUSAL_MATCH_DISTANCE = 5,       /* CAUSAL_MATCH_DIST_* */
+  CAUSAL_MATCH_SEED = 6,           /* PCG64 seed for ORDER_RANDOM; default 1 */
+  CAUSAL_MATCH_STD_CALIPER = 7,    /* 1 (default): caliper in SD units */
+  CAUSAL_MATCH_AI_M = 8,           /* Matching::Match M, default 1 */
   CAUSAL_MATCH_AI_BIAS_ADJUST = 9, /* 0 (default) or 1 */
-  CAUSAL_MATCH_AI_WEIGHT = 10,  /* 1 (default) inverse variance, 2 Mahalanobis */
-  CAUSAL_MATCH_AI_ON_SCORE = 11,   /* 1: match on the score, 0 (default):
-                                      on the Mahalanobis columns */
-  CAUSAL_MATCH_AI_PS_ADJUST = 12,  /* 1: Abadie–Imbens (2016) SE */
-  CAUSAL_MATCH_AI_VAR_MATCHES = 13,/* J for heteroskedastic variance; 0 */
-  CAUSAL_MATCH_COMPAT = 14,     /* 1: MatchIt 4.5.1's score comparisons
-                                   (integer-truncated |differences|); 0 */
-  CAUSAL_MATCH_CALIPER = 101,   /* > 0; default Inf (no caliper) */
-  CAUSAL_MATCH_CONF_LEVEL = 102 /* default 0.95 */
+  CAUSAL_MATCH_AI_WEIGHT = 10, /* 1 (default) inverse variance, 2 Mahalanobis */
+  CAUSAL_MATCH_AI_ON_SCORE = 11,    /* 1: match on the score, 0 (default):
+                                       on the Mahalanobis columns */
+  CAUSAL_MATCH_AI_PS_ADJUST = 12,   /* 1: Abadie–Imbens (2016) SE */
+  CAUSAL_MATCH_AI_VAR_MATCHES = 13, /* J for heteroskedastic variance; 0 */
+  CAUSAL_MATCH_COMPAT = 14,         /* 1: MatchIt 4.5.1's score comparisons
+                                       (integer-truncated |differences|); 0 */
+  CAUSAL_MATCH_CALIPER = 101,       /* > 0; default Inf (no caliper) */
+  CAUSAL_MATCH_CONF_LEVEL = 102     /* default 0.95 */
 };
 
 CAUSAL_API int causal_match_new(causal_match **out);

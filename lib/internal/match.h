@@ -14,8 +14,8 @@ struct causal_match {
   char *treatment, *outcome, *score;
   cz_strlist covs, mah, exact;
   int64_t estimand, ratio, replace, order, distance, seed, std_caliper;
-  int64_t ai_m, ai_bias, ai_weight, ai_on_score, ai_ps_adjust,
-      ai_var_matches, compat;
+  int64_t ai_m, ai_bias, ai_weight, ai_on_score, ai_ps_adjust, ai_var_matches,
+      compat;
   double caliper, conf_level;
 };
 
@@ -23,22 +23,22 @@ struct causal_match {
 typedef struct {
   size_t n, n1, n0, nfocal, k;
   int replace;
-  uint8_t *t;      /* treatment 0/1 per row */
-  double *d;       /* score per row, NULL for pure Mahalanobis */
-  int64_t *mm;     /* nfocal x k, row of each match or -1 */
-  size_t *focal;   /* rows of the focal units, row order */
-  double *w;       /* MatchIt weights per row */
-  size_t *sub;     /* subclass 1..nsub, 0 unmatched */
+  uint8_t *t;    /* treatment 0/1 per row */
+  double *d;     /* score per row, NULL for pure Mahalanobis */
+  int64_t *mm;   /* nfocal x k, row of each match or -1 */
+  size_t *focal; /* rows of the focal units, row order */
+  double *w;     /* MatchIt weights per row */
+  size_t *sub;   /* subclass 1..nsub, 0 unmatched */
   size_t nsub, m_focal, m_other;
-  double caliper;  /* absolute */
+  double caliper; /* absolute */
 } cz_match_state;
 
 int cz_match_column(const causal_match *m, const causal_dataset *ds,
                     const char *name, const char *role, double **out);
 int cz_match_treatment(const causal_match *m, const causal_dataset *ds,
                        uint8_t **out, size_t *n1, size_t *n0);
-int cz_match_score(const causal_match *m, const causal_dataset *ds,
-                   int linear, double **out);
+int cz_match_score(const causal_match *m, const causal_dataset *ds, int linear,
+                   double **out);
 int cz_match_mahal(const causal_match *m, const causal_dataset *ds,
                    const uint8_t *t, double **zout, size_t *pout);
 int cz_match_run(const causal_match *m, const causal_dataset *ds,
