@@ -76,10 +76,17 @@
  * default, or heteroskedastic with AI_VAR_MATCHES = J > 0). When matching
  * on the propensity score estimated from the covariate terms, AI_PS_ADJUST
  * = 1 adds the Abadie–Imbens (2016) correction for the estimated score.
- * Result (kind "match_ai"): scalars "estimate", "std_error",
- * "std_error_ps_adjusted" (when AI_PS_ADJUST), "statistic", "p_value",
- * "conf_low", "conf_high", "nobs", "n_treated", "n_control",
- * "n_matched_pairs" (rows of the matched-pair list with ties).
+ * Result (kind "match_ai"): scalars "estimate", "std_error" (the AI 2016
+ * SE when AI_PS_ADJUST = 1, else AI 2006), "std_error_unadjusted" (AI 2006;
+ * only with AI_PS_ADJUST), "statistic", "p_value", "conf_low",
+ * "conf_high" (normal reference), "nobs", "n_treated", "n_control",
+ * "n_matched_pairs" (matched pairs incl. ties), "M" (after capping at the
+ * arm sizes); strings "estimand", "vcov_type". The plain bootstrap is not
+ * offered: it is invalid for nearest-neighbour matching.
+ * Errors: no outcome, no covariates (or score with AI_ON_SCORE),
+ * AI_PS_ADJUST without a score estimated from covariates (CAUSAL_EINVAL);
+ * a singular bias-adjustment regression or propensity information matrix
+ * (CAUSAL_ESINGULAR); a non-positive adjusted variance (CAUSAL_EINVAL).
  */
 #ifndef CAUSAL_MATCH_H
 #define CAUSAL_MATCH_H
