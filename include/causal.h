@@ -24,5 +24,6 @@
 #include "causal/balance.h"
 #include "causal/weighting.h"
 #include "causal/sensitivity.h"
+#include "causal/match.h"
 
 #endif /* CAUSAL_H */

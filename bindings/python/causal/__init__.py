@@ -51,6 +51,7 @@ from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
 from .simulate import simulate_scenario  # noqa: F401
 from .report import Report, Chart  # noqa: F401
 from .observational import propensity, balance, ipw, aipw, evalue, refute  # noqa
+from .matching import match, match_ai, MatchResult  # noqa: F401
 
 __version__ = "0.1.0"
 

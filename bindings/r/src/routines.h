@@ -56,6 +56,7 @@ SEXP C_regress_acc_serialize(SEXP);
 SEXP C_regress_acc_deserialize(SEXP);
 SEXP C_did_fit(SEXP, SEXP);
 SEXP C_simulate_scenario(SEXP, SEXP);
+SEXP C_match_run(SEXP, SEXP, SEXP);
 SEXP C_regress_bptest(SEXP, SEXP, SEXP, SEXP);
 SEXP C_abstats_new(SEXP, SEXP);
 SEXP C_abstats_clone(SEXP);
