@@ -47,6 +47,7 @@ from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa
 from .abtest import ArmStats, ABTest, srm, p_adjust  # noqa: F401
 from .stream import RegressionAccumulator, stream_fit  # noqa: F401
 from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
+from .sampler import (nuts, beta_binomial, gamma_poisson, normal_nig, gibbs_two_group, mcmc_summary, rhat, ess_bulk, ess_tail, ess_mean, mcse_mean, hdi, SamplerResult)  # noqa: F401,E501
 
 __version__ = "0.1.0"
 
