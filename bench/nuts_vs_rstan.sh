@@ -23,10 +23,10 @@ trap 'rm -rf "$work"' EXIT
 "$bench" "$work" | tee "$work/libcausal.txt"
 
 cat > "$work/gauss100.stan" <<'STAN'
-data { int<lower=2> d; real rho; vector[d] mu; vector[d] sd; }
+data { int<lower=2> d; real rho; vector[d] mu; vector[d] scale; }
 parameters { vector[d] theta; }
 model {
-  vector[d] z = (theta - mu) ./ sd;
+  vector[d] z = (theta - mu) ./ scale;
   real q = dot_self(z) + square(rho) * dot_self(z[2:(d - 1)])
            - 2 * rho * dot_product(z[1:(d - 1)], z[2:d]);
   target += -0.5 * q / (1 - square(rho));
@@ -46,6 +46,9 @@ cat > "$work/run.R" <<'RSCRIPT'
 suppressPackageStartupMessages({library(rstan); library(posterior)})
 args <- commandArgs(TRUE); work <- args[1]
 rstan_options(auto_write = FALSE)
+# Debian's r-cran-bh uses the system Boost headers
+if (!file.exists(rstan_options("boost_lib")) && dir.exists("/usr/include/boost"))
+  rstan_options(boost_lib = "/usr/include")
 one <- function(name, file, data) {
   t0 <- proc.time()[["elapsed"]]
   m <- stan_model(file, model_name = name)
@@ -70,14 +73,16 @@ one <- function(name, file, data) {
 d <- 100
 one("gauss100", file.path(work, "gauss100.stan"),
     list(d = d, rho = 0.9, mu = (0:(d - 1)) / 10,
-         sd = exp(log(0.1) + (log(10) - log(0.1)) * (0:(d - 1)) / (d - 1))))
+         scale = exp(log(0.1) + (log(10) - log(0.1)) * (0:(d - 1)) / (d - 1))))
 tg <- read.csv(file.path(work, "twogroup.csv"))
 one("twogroup", file.path(work, "twogroup.stan"),
     list(n_a = sum(tg$group == "a"), n_b = sum(tg$group == "b"),
          y_a = tg$y[tg$group == "a"], y_b = tg$y[tg$group == "b"]))
 RSCRIPT
-Rscript "$work/run.R" "$work" 2>"$work/rstan.err" | tee "$work/rstan.txt" || {
-  cat "$work/rstan.err"; exit 1; }
+if ! Rscript "$work/run.R" "$work" >"$work/rstan.txt" 2>"$work/rstan.err"; then
+  cat "$work/rstan.err"; exit 1
+fi
+cat "$work/rstan.txt"
 
 # ratios libcausal / rstan
 awk '

@@ -23,7 +23,8 @@
  * Result (kind "sampler"):
  *   matrix "draws": (chains * samples) x P, column-major, rows chain-major
  *     (all draws of chain 0, then chain 1, ...), colnames = parameters;
- *   matrix "summary": P x 11, rownames = parameters, colnames "mean", "sd",
+ *   matrix "summary" (when samples >= 2): P x 11, rownames = parameters,
+ *     colnames "mean", "sd",
  *     "mcse_mean", "q5", "q50", "q95", "hdi_low", "hdi_high", "rhat",
  *     "ess_bulk", "ess_tail" (see causal_mcmc_summary; hdi at
  *     CAUSAL_SAMPLER_HDI_PROB);
@@ -116,8 +117,10 @@ CAUSAL_API int causal_sampler_new_normal(causal_sampler **out, const double *y,
                                          size_t n, double m0, double k0,
                                          double a0, double b0);
 /* n_a, n_b >= 2 finite observations. Priors: m0 finite, v0 > 0 (Inf:
- * flat), a0 >= 0, b0 >= 0 with a0 + n_g / 2 > 1 (finite posterior mean of
- * sigma2_g). Chains start at the group means and variances. */
+ * flat), a0 >= 0, b0 >= 0 finite; a group whose values are all equal needs
+ * b0 > 0 (otherwise its posterior is improper). Chains start at the group
+ * means and variances. With v0 = Inf the result has "exact_mean" and
+ * "exact_var" (Student t and inverse-gamma marginals). */
 CAUSAL_API int causal_sampler_new_gibbs_two_group(causal_sampler **out,
                                                   const double *y_a,
                                                   size_t n_a,
