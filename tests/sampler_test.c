@@ -560,6 +560,41 @@ static void test_nuts_support(void **state) {
   causal_sampler_free(s);
 }
 
+/* Short warmup (no metric adaptation below 20), no adaptation, thinning,
+ * a single draw per chain (no summary). */
+static void test_nuts_options(void **state) {
+  (void)state;
+  ar_gauss m;
+  ar_init(&m, 3);
+  causal_sampler *s;
+  assert_ok(causal_sampler_new_nuts(&s, 3, ar_logp, &m));
+  assert_ok(causal_sampler_set_int(s, CAUSAL_SAMPLER_WARMUP, 10));
+  assert_ok(causal_sampler_set_int(s, CAUSAL_SAMPLER_SAMPLES, 40));
+  causal_result *r = run(s);
+  size_t nr, nc;
+  const double *im = mat(r, "inv_metric", &nr, &nc);
+  for (size_t i = 0; i < nr * nc; i++)
+    assert_true(im[i] == 1.0);
+  causal_result_free(r);
+  assert_ok(causal_sampler_set_int(s, CAUSAL_SAMPLER_ADAPT, 0));
+  assert_ok(causal_sampler_set_double(s, CAUSAL_SAMPLER_STEP_SIZE, 0.05));
+  assert_ok(causal_sampler_set_int(s, CAUSAL_SAMPLER_THIN, 3));
+  r = run(s);
+  const double *sp = mat(r, "sampler_params", &nr, &nc);
+  assert_int_equal(nr, 160);
+  for (size_t i = 0; i < nr; i++)
+    assert_true(sp[i + nr] == 0.05);
+  causal_result_free(r);
+  assert_ok(causal_sampler_set_int(s, CAUSAL_SAMPLER_SAMPLES, 1));
+  r = run(s);
+  int type;
+  assert_status(causal_result_type(r, "summary", &type), CAUSAL_ENOTFOUND);
+  mat(r, "draws", &nr, &nc);
+  assert_int_equal(nr, 4);
+  causal_result_free(r);
+  causal_sampler_free(s);
+}
+
 static void test_errors(void **state) {
   (void)state;
   causal_sampler *s = (causal_sampler *)1;
@@ -761,6 +796,7 @@ int main(void) {
       cmocka_unit_test(test_nuts_two_group),
       cmocka_unit_test(test_reproducible),
       cmocka_unit_test(test_nuts_support),
+      cmocka_unit_test(test_nuts_options),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_oom)};
   return cmocka_run_group_tests(tests, NULL, NULL);
