@@ -291,6 +291,8 @@ def nuts(logp_grad, dim, init=None, chains=4, samples=1000, warmup=1000,
     if st < 0:
         if state.exc is not None:
             exc = state.exc
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise exc
             msg = "logp_grad raised %s: %s" % (type(exc).__name__, exc)
             raise error_class(st)(msg, st, "causal_sampler_run") from exc
         raise make_error(st, "causal_sampler_run")
