@@ -254,3 +254,17 @@ def test_without_numpy():
         assert v == v
     finally:
         _compat.set_numpy(True)
+
+
+def test_gibbs_threads_and_seed():
+    ya = [10.2, 9.1, 11.5, 8.7, 10.9, 9.8]
+    yb = [12.0, 7.5, 14.1, 10.3, 9.9]
+    r1 = causal.gibbs_two_group(ya, yb, samples=200, warmup=50, seed=4)
+    r2 = causal.gibbs_two_group(ya, yb, samples=200, warmup=50, seed=4,
+                                threads=4)
+    np.testing.assert_array_equal(r1["draws"], r2["draws"])
+    r3 = causal.gibbs_two_group(ya, yb, samples=200, warmup=50, seed=5)
+    assert not np.array_equal(r1["draws"], r3["draws"])
+    r4 = causal.gibbs_two_group(ya, yb, samples=100, warmup=50, seed=4,
+                                thin=2)
+    assert r4["draws"].shape == (400, 5)
