@@ -25,5 +25,6 @@
 #include "causal/weighting.h"
 #include "causal/sensitivity.h"
 #include "causal/match.h"
+#include "causal/sampler.h"
 
 #endif /* CAUSAL_H */

@@ -11,6 +11,7 @@
 
 static const R_CallMethodDef call_methods[] = {
     ENTRY(C_version, 0),
+    ENTRY(C_sampler_run, 8), ENTRY(C_mcmc_summary, 4),
     ENTRY(C_strerror, 1),
     ENTRY(C_alloc_track, 2),
     ENTRY(C_alloc_count, 0),

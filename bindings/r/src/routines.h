@@ -6,6 +6,7 @@
 #include <Rinternals.h>
 
 SEXP C_version(void);
+SEXP C_sampler_run(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP); SEXP C_mcmc_summary(SEXP, SEXP, SEXP, SEXP);
 SEXP C_strerror(SEXP);
 SEXP C_alloc_track(SEXP, SEXP);
 SEXP C_alloc_count(void);
