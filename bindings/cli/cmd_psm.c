@@ -59,9 +59,9 @@ static void psm_usage(FILE *f) {
           "  --na TOKEN          missing-value token (repeatable)\n"
           "\n"
           "examples:\n"
-          "  %s psm --data lalonde.csv --treatment treat --outcome re78 \\\n"
+          "  %s psm --data data/lalonde.csv --treatment treat --outcome re78 \\\n"
           "      --covariates age,educ,race,married,nodegree,re74,re75\n"
-          "  %s psm --data lalonde.csv --treatment treat --outcome re78 \\\n"
+          "  %s psm --data data/lalonde.csv --treatment treat --outcome re78 \\\n"
           "      --covariates age,educ,re74,re75 --ratio 2 --caliper 0.2 "
           "--json\n",
           prog, prog, prog);
