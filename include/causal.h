@@ -24,5 +24,7 @@
 #include "causal/balance.h"
 #include "causal/weighting.h"
 #include "causal/sensitivity.h"
+#include "causal/match.h"
+#include "causal/sampler.h"
 
 #endif /* CAUSAL_H */

@@ -51,6 +51,8 @@ from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
 from .simulate import simulate_scenario  # noqa: F401
 from .report import Report, Chart  # noqa: F401
 from .observational import propensity, balance, ipw, aipw, evalue, refute  # noqa
+from .matching import match, match_ai, MatchResult  # noqa: F401
+from .sampler import (nuts, beta_binomial, gamma_poisson, normal_nig, gibbs_two_group, mcmc_summary, rhat, ess_bulk, ess_tail, ess_mean, mcse_mean, hdi, SamplerResult)  # noqa: F401,E501
 
 __version__ = "0.1.0"
 

@@ -6,6 +6,7 @@
 #include <Rinternals.h>
 
 SEXP C_version(void);
+SEXP C_sampler_run(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP); SEXP C_mcmc_summary(SEXP, SEXP, SEXP, SEXP);
 SEXP C_strerror(SEXP);
 SEXP C_alloc_track(SEXP, SEXP);
 SEXP C_alloc_count(void);
@@ -56,6 +57,7 @@ SEXP C_regress_acc_serialize(SEXP);
 SEXP C_regress_acc_deserialize(SEXP);
 SEXP C_did_fit(SEXP, SEXP);
 SEXP C_simulate_scenario(SEXP, SEXP);
+SEXP C_match_run(SEXP, SEXP, SEXP);
 SEXP C_regress_bptest(SEXP, SEXP, SEXP, SEXP);
 SEXP C_abstats_new(SEXP, SEXP);
 SEXP C_abstats_clone(SEXP);
