@@ -90,6 +90,14 @@ int cli_chart_love(causal_chart **out, const causal_result *bal,
                    const char *title);
 int cli_chart_overlap(causal_chart **out, const double *score,
                       const double *treat, size_t n, const char *title);
+/* Balance (balance.h) of the distinct columns named in comma-separated
+ * model terms, with adjustment weights w (nw == rows of ds); *out stays
+ * NULL when the terms name no column. Printed as a table of SMD, variance
+ * ratio and eCDF max before and after ("after" names the adjustment). */
+int cli_balance(causal_result **out, const causal_dataset *ds,
+                const char *treatment, const char *terms, const double *w,
+                size_t nw, int denom, double threshold);
+void cli_print_balance(const causal_result *b, const char *after);
 /* Write the requested files: the command line, charts (NULLs skipped), then
  * the result's entries as tables. 0 or an exit code. */
 int cli_report_write(const cli_report *o, const char *cmd, int argc,
@@ -97,8 +105,9 @@ int cli_report_write(const cli_report *o, const char *cmd, int argc,
                      causal_chart *const *charts, size_t ncharts);
 /* The general form: a "Summary" key-value block (nkv pairs, may be 0),
  * the charts, then every result (captions: NULL or one per result, NULL
- * items for the kind); with max_vector > 0, vectors longer than that
- * (unit-level weights, scores, rows) are left out of the tables. */
+ * items for the kind); with max_vector > 0, vectors longer than that and
+ * matrices with more rows (unit-level weights, scores, rows) are left out
+ * of the tables. */
 typedef struct cli_report_parts {
   const char *const *keys, *const *vals;
   size_t nkv;

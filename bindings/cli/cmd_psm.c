@@ -57,6 +57,7 @@ static void psm_usage(FILE *f) {
           "  --cat COLS          read these columns as categorical\n"
           "  --delimiter C       field delimiter (default ','; 'tab')\n"
           "  --na TOKEN          missing-value token (repeatable)\n"
+          CLI_REPORT_HELP
           "\n"
           "examples:\n"
           "  %s psm --data data/lalonde.csv --treatment treat --outcome re78 \\\n"
@@ -71,6 +72,8 @@ struct psm_args {
   const char *path, *outcome, *covs, *score;
   int json, have_ratio;
   int64_t ratio, estimand;
+  const char *treatment;
+  cli_report rep;
 };
 
 static int add_cov(void *ctx, const char *item) {
@@ -98,6 +101,7 @@ static int apply(causal_match *m, causal_match *ai, causal_csv_options *o,
   if (strcmp(a, "--data") == 0) {
     g->path = v;
   } else if (strcmp(a, "--treatment") == 0) {
+    g->treatment = v;
     rc = causal_match_set_treatment(m, v);
     if (rc == CAUSAL_OK)
       rc = causal_match_set_treatment(ai, v);
@@ -244,9 +248,120 @@ static int print_both_json(const causal_result *r, const causal_result *a) {
   return 0;
 }
 
+/* Balance of the covariate columns before and after matching (the MatchIt
+ * weights; SDs of the focal group as MatchIt's summary). NULL if not
+ * available (a --score without covariates). */
+static causal_result *psm_balance(const struct psm_args *g,
+                                  const causal_dataset *ds,
+                                  const causal_result *res) {
+  const double *w = NULL;
+  size_t nw = 0;
+  causal_result *bal = NULL;
+  if (g->covs == NULL || g->treatment == NULL ||
+      causal_result_get_vector(res, "weights", &w, &nw) != CAUSAL_OK)
+    return NULL;
+  int den = g->estimand == CAUSAL_MATCH_ATC ? CAUSAL_BALANCE_CONTROL
+                                            : CAUSAL_BALANCE_TREATED;
+  int rc = cli_balance(&bal, ds, g->treatment, g->covs, w, nw, den, 0.1);
+  if (rc != CAUSAL_OK)
+    fprintf(stderr, "%s psm: warning: balance not available: %s\n", prog,
+            causal_last_error());
+  return bal;
+}
+
+/* One row of the effect table from a result with a given SE entry. */
+static void effect_row(const causal_result *r, const char *se_name, double *e,
+                       size_t i, size_t k) {
+  double est = cli_scalar(r, "estimate"), se = cli_scalar(r, se_name);
+  double zq = (cli_scalar(r, "conf_high") - est) / cli_scalar(r, "std_error");
+  e[i] = est;
+  e[k + i] = se;
+  e[2 * k + i] = est / se;
+  e[3 * k + i] = erfc(fabs(est / se) / sqrt(2.0));
+  e[4 * k + i] = est - zq * se;
+  e[5 * k + i] = est + zq * se;
+}
+
+/* --report: love plot before/after matching, score overlap by arm, the
+ * effect estimates (table and forest plot), then the results. */
+static int psm_report(const struct psm_args *g, const causal_dataset *ds,
+                      const causal_result *res, const causal_result *ares,
+                      const causal_result *bal, int argc, char **argv) {
+  causal_chart *ch[3] = {NULL, NULL, NULL};
+  causal_result *eff = NULL;
+  const double *ps = NULL;
+  size_t n = 0, col = 0, k = 1;
+  double e[6 * 3], *tr = NULL;
+  const char *terms[3] = {"matched difference", "Abadie-Imbens (AI 2006)",
+                          "Abadie-Imbens (AI 2016)"};
+  effect_row(res, "std_error", e, 0, 3);
+  if (ares != NULL && isfinite(cli_scalar(ares, "std_error_unadjusted"))) {
+    effect_row(ares, "std_error_unadjusted", e, 1, 3);
+    effect_row(ares, "std_error", e, 2, 3);
+    k = 3;
+  } else if (ares != NULL) {
+    effect_row(ares, "std_error", e, 1, 3);
+    k = 2;
+  }
+  double t[6 * 3]; /* k rows, column-major as set_table wants columns */
+  for (size_t c = 0; c < 6; c++)
+    for (size_t i = 0; i < k; i++)
+      t[c * k + i] = e[c * 3 + i];
+  int rc = causal_result_new(&eff, "psm_effect");
+  if (rc == CAUSAL_OK)
+    rc = causal_result_set_table(eff, "effect", terms, k, t, t + k, t + 2 * k,
+                                 t + 3 * k, t + 4 * k, t + 5 * k);
+  if (rc == CAUSAL_OK)
+    cli_chart_table(&ch[2], eff, "effect", "Effect estimates", g->outcome, 0);
+  if (bal != NULL)
+    cli_chart_love(&ch[0], bal, "Covariate balance before and after matching");
+  if (causal_result_get_vector(res, "distance", &ps, &n) == CAUSAL_OK &&
+      n == causal_dataset_nrows(ds) && g->treatment != NULL &&
+      causal_dataset_col_index(ds, g->treatment, &col) == CAUSAL_OK &&
+      (tr = malloc((n ? n : 1) * sizeof *tr)) != NULL &&
+      causal_dataset_col_to_f64(ds, col, tr, n) == CAUSAL_OK)
+    cli_chart_overlap(&ch[1], ps, tr, n, "Propensity-score overlap by arm");
+  free(tr);
+  char v[3][96];
+  snprintf(v[0], sizeof v[0], "%.6g [%.6g, %.6g]", e[0], e[12], e[15]);
+  snprintf(v[1], sizeof v[1], "%.0f of %.0f treated, %.0f of %.0f control",
+           cli_scalar(res, "n_matched_treated"), cli_scalar(res, "n_treated"),
+           cli_scalar(res, "n_matched_control"), cli_scalar(res, "n_control"));
+  snprintf(v[2], sizeof v[2], "%.0f before, %.0f after matching",
+           bal ? cli_scalar(bal, "n_flagged") : NAN,
+           bal ? cli_scalar(bal, "n_flagged_adj") : NAN);
+  const char *est = "ATT";
+  causal_result_get_string(res, "estimand", &est);
+  const char *keys[4] = {"Estimand", "Matched difference (CI)", "Matched",
+                         "Covariates with |SMD| > 0.1"};
+  const char *vals[4] = {est, v[0], v[1], v[2]};
+  const causal_result *rs[4] = {eff, res, ares, bal};
+  const char *caps[4] = {"Effect estimates", "Matching", "Abadie-Imbens",
+                         "Covariate balance"};
+  cli_report_parts p;
+  memset(&p, 0, sizeof p);
+  p.keys = keys;
+  p.vals = vals;
+  p.nkv = bal ? 4 : 3;
+  p.charts = ch;
+  p.ncharts = 3;
+  p.res = rs;
+  p.captions = caps;
+  p.nres = 4;
+  p.max_vector = 100; /* not the per-unit scores, weights, matches */
+  int st = rc == CAUSAL_OK
+               ? cli_report_write_parts(&g->rep, "psm", argc, argv, &p)
+               : fail(rc, "report");
+  for (int i = 0; i < 3; i++)
+    causal_chart_free(ch[i]);
+  causal_result_free(eff);
+  return st;
+}
+
 int cmd_psm(const char *cmd, int argc, char **argv) {
   (void)cmd;
-  struct psm_args g = {NULL, NULL, NULL, NULL, 0, 0, 1, CAUSAL_MATCH_ATT};
+  struct psm_args g = {NULL, NULL, NULL, NULL, 0, 0, 1, CAUSAL_MATCH_ATT,
+                       NULL, {NULL, NULL, 0}};
   int status = 0, rc = CAUSAL_OK;
   causal_csv_options *opts = NULL;
   causal_match *m = NULL, *ai = NULL;
@@ -268,7 +383,9 @@ int cmd_psm(const char *cmd, int argc, char **argv) {
       causal_csv_options_free(opts);
       return 0;
     }
-    if (a[0] != '-' || a[1] == '\0') {
+    if (cli_report_option(&g.rep, "psm", argc, argv, &i)) {
+      status = g.rep.bad ? EXIT_USAGE : 0;
+    } else if (a[0] != '-' || a[1] == '\0') {
       if (g.path != NULL) {
         fprintf(stderr, "%s psm: more than one file given\n", prog);
         status = EXIT_USAGE;
@@ -325,13 +442,21 @@ int cmd_psm(const char *cmd, int argc, char **argv) {
       ares = NULL;
     }
   }
+  causal_result *bal = NULL;
+  if (status == 0 && (!g.json || cli_report_wanted(&g.rep)))
+    bal = psm_balance(&g, ds, res);
   if (status == 0 && g.json) {
     status = print_both_json(res, ares);
     cli_print_warnings(res);
   } else if (status == 0) {
+    if (bal != NULL)
+      cli_print_balance(bal, "matching");
     status = print_text(res, ares, g.outcome);
     cli_print_warnings(res);
   }
+  if (status == 0 && cli_report_wanted(&g.rep))
+    status = psm_report(&g, ds, res, ares, bal, argc, argv);
+  causal_result_free(bal);
   causal_result_free(res);
   causal_result_free(ares);
   causal_dataset_free(ds);

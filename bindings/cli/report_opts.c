@@ -232,8 +232,9 @@ int cli_report_write(const cli_report *o, const char *cmd, int argc,
   return cli_report_write_parts(o, cmd, argc, argv, &p);
 }
 
-/* A copy of r without its vectors longer than max_len (unit-level
- * weights, scores, row indices: thousands of table rows in a report). */
+/* A copy of r without its vectors longer than max_len and matrices with
+ * more rows (unit-level weights, scores, row indices, match matrices:
+ * thousands of table rows in a report). */
 static int compact(causal_result **out, const causal_result *r,
                    size_t max_len) {
   int rc = causal_result_new(out, causal_result_kind(r));
@@ -257,8 +258,8 @@ static int compact(causal_result **out, const causal_result *r,
       rc = causal_result_get_vector(r, nm, &v, &n);
     else
       rc = causal_result_get_matrix(r, nm, &v, &n, &nc);
-    if (rc != CAUSAL_OK || (type == CAUSAL_ENTRY_VECTOR && n > max_len))
-      continue;
+    if (rc != CAUSAL_OK || (type != CAUSAL_ENTRY_TABLE && n > max_len))
+      continue; /* long vectors, tall matrices */
     names = calloc(n + 1, sizeof *names);
     cnames = calloc(nc + 1, sizeof *cnames);
     if (names == NULL || cnames == NULL)

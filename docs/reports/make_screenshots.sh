@@ -50,3 +50,5 @@ cli cli_sequential_futility sequential --sides 1 --alpha 0.025 \
 cli cli_bayes bayes --a 120,1000 --b 145,1000
 cli cli_ipw ipw --data data/lalonde.csv --treatment treat \
   --outcome re78 --covariates age,educ,race,married,nodegree,re74,re75
+cli cli_psm psm --data data/lalonde.csv --treatment treat --outcome re78 \
+  --covariates age,educ,race,married,nodegree,re74,re75

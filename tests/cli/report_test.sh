@@ -180,6 +180,37 @@ assert abs(float(love[1]) - abs(float(bal[3]))) < 1e-3, (love, bal)
 assert abs(float(love[2]) - abs(float(bal[10]))) < 1e-3, (love, bal)
 PY
 
+# psm: balance table in the text output (MatchIt summary() of
+# matchit(treat ~ age + educ + race + married + nodegree + re74 + re75,
+# data = lalonde): race[black] std. mean diff. 1.7615 before, 1.0259 after),
+# love plot, overlap histograms, effect forest plot and tables
+psm_args="--data $root/data/lalonde.csv --treatment treat --outcome re78 --covariates age,educ,race,married,nodegree,re74,re75"
+# shellcheck disable=SC2086
+"$causal" psm $psm_args >"$tmp/psm_plain.txt" 2>&1; check psm-plain $? 0
+contains psm-balance "$tmp/psm_plain.txt" "race[black]      1.7615          .     0.6404     1.0259          .     0.3730  **"
+contains psm-balance-age "$tmp/psm_plain.txt" "age             -0.3094     0.4400     0.1577     0.0718     0.4568     0.2541  *-"
+# shellcheck disable=SC2086
+"$causal" psm $psm_args --report "$tmp/psm.html" --markdown "$tmp/psm.md" \
+  >"$tmp/psm.txt" 2>&1; check psm $? 0
+if cmp -s "$tmp/psm_plain.txt" "$tmp/psm.txt"; then pass=$((pass + 1)); else
+  echo "FAIL: psm --report changed the printed output"; fail=$((fail + 1)); fi
+contains psm-love "$tmp/psm.html" "<title>Covariate balance before and after matching</title>"
+contains psm-overlap "$tmp/psm.html" "<title>Propensity-score overlap by arm</title>"
+contains psm-forest "$tmp/psm.html" "<title>Effect estimates</title>"
+contains psm-ai "$tmp/psm.html" ">Abadie-Imbens (AI 2016)</text>"
+contains psm-kv "$tmp/psm.html" "<dd>185 of 185 treated, 185 of 429 control</dd>"
+contains psm-bal-table "$tmp/psm.html" "<caption>balance</caption>"
+lacks psm-weights "$tmp/psm.html" "<caption>distance</caption>"
+lacks psm-matches "$tmp/psm.html" "<caption>match_matrix</caption>"
+wellformed psm "$tmp/psm.html"
+contains psm-md "$tmp/psm.md" "| race\\[black\\] | 1.762 | 1.026 |"
+contains psm-md-hist "$tmp/psm.md" "| Control | 429 |"
+# --score only: no covariates, so no balance and no love plot
+"$causal" psm --data "$root/data/lalonde.csv" --treatment treat --outcome re78 \
+  --score re75 --report "$tmp/psm2.html" >"$tmp/psm2.txt" 2>&1; check psm-score $? 0
+lacks psm-score-love "$tmp/psm2.html" "<title>Covariate balance"
+wellformed psm-score "$tmp/psm2.html"
+
 # errors: missing file name (usage), unwritable path (I/O), analysis
 # failure writes no report
 "$causal" ols "$root/data/lalonde.csv" --y re78 --x age --report \
@@ -192,7 +223,7 @@ contains unwritable "$tmp/e" "cannot write"
   --report "$tmp/bad.html" >/dev/null 2>&1; check bad-column $? 1
 if [ -e "$tmp/bad.html" ]; then echo "FAIL: report written on failure"
   fail=$((fail + 1)); else pass=$((pass + 1)); fi
-for c in ols did power abtest describe sequential bayes ipw; do
+for c in ols did power abtest describe sequential bayes ipw psm; do
   "$causal" $c --help >"$tmp/h" 2>&1
   contains "help-$c" "$tmp/h" "--report FILE"
 done
