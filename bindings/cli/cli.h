@@ -117,6 +117,12 @@ typedef struct cli_report_parts {
   const char *const *captions;
   size_t nres, max_vector;
 } cli_report_parts;
+/* For reports: a copy of r whose vectors of one common length (that of
+ * the first vector) become the columns of one matrix `name` with rows
+ * "<rowlabel> 1", "<rowlabel> 2", ... (other vectors, matrices and tables
+ * are left out). */
+int cli_result_merge_vectors(causal_result **out, const causal_result *r,
+                             const char *name, const char *rowlabel);
 int cli_report_write_parts(const cli_report *o, const char *cmd, int argc,
                            char **argv, const cli_report_parts *p);
 

@@ -511,8 +511,12 @@ int cmd_sequential(const char *cmd, int argc, char **argv) {
       causal_chart_free(ch); /* the report still has the tables */
       ch = NULL;
     }
-    status = cli_report_write(&o.rep, "sequential", argc, argv,
-                              mon ? mon : design, &ch, 1);
+    causal_result *tab = NULL; /* the per-look vectors as one table */
+    const causal_result *shown = mon ? mon : design;
+    if (cli_result_merge_vectors(&tab, shown, "looks", "look") == CAUSAL_OK)
+      shown = tab;
+    status = cli_report_write(&o.rep, "sequential", argc, argv, shown, &ch, 1);
+    causal_result_free(tab);
     causal_chart_free(ch);
   }
   causal_result_free(mon);

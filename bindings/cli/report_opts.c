@@ -290,6 +290,60 @@ static int compact(causal_result **out, const causal_result *r,
   return rc;
 }
 
+int cli_result_merge_vectors(causal_result **out, const causal_result *r,
+                             const char *name, const char *rowlabel) {
+  size_t cnt = causal_result_count(r), len = 0, nv = 0;
+  const double *v = NULL;
+  size_t n = 0;
+  /* the length shared by the vectors: that of the first vector */
+  for (size_t i = 0; i < cnt && len == 0; i++)
+    if (causal_result_get_vector(r, causal_result_name(r, i), &v, &n) == 0)
+      len = n;
+  for (size_t i = 0; i < cnt; i++)
+    nv += causal_result_get_vector(r, causal_result_name(r, i), &v, &n) ==
+              CAUSAL_OK &&
+          n == len;
+  double *m = calloc(len * nv + 1, sizeof *m);
+  const char **cn = calloc(nv + 1, sizeof *cn), **rn = calloc(len + 1, sizeof *rn);
+  char *lab = calloc(len + 1, 32);
+  int rc = m && cn && rn && lab ? causal_result_new(out, causal_result_kind(r))
+                                : CAUSAL_ENOMEM;
+  size_t j = 0;
+  for (size_t i = 0; rc == CAUSAL_OK && i < cnt; i++) {
+    const char *nm = causal_result_name(r, i), *str = NULL;
+    int type = 0;
+    double x;
+    causal_result_type(r, nm, &type);
+    if (type == CAUSAL_ENTRY_SCALAR && !causal_result_get_scalar(r, nm, &x))
+      rc = causal_result_set_scalar(*out, nm, x);
+    else if (type == CAUSAL_ENTRY_STRING &&
+             !causal_result_get_string(r, nm, &str))
+      rc = causal_result_set_string(*out, nm, str);
+    else if (type == CAUSAL_ENTRY_VECTOR &&
+             !causal_result_get_vector(r, nm, &v, &n) && n == len) {
+      memcpy(m + j * len, v, len * sizeof *m);
+      cn[j++] = nm;
+    }
+  }
+  for (size_t i = 0; i < len && lab != NULL; i++) {
+    snprintf(lab + 32 * i, 32, "%s %zu", rowlabel, i + 1);
+    rn[i] = lab + 32 * i;
+  }
+  if (rc == CAUSAL_OK && nv > 0)
+    rc = causal_result_set_matrix(*out, name, m, len, nv, rn, cn);
+  for (size_t i = 0; rc == CAUSAL_OK && i < causal_result_nwarnings(r); i++)
+    rc = causal_result_add_warning(*out, causal_result_warning(r, i));
+  free(m);
+  free(cn);
+  free(rn);
+  free(lab);
+  if (rc != CAUSAL_OK) {
+    causal_result_free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
 int cli_report_write_parts(const cli_report *o, const char *cmd, int argc,
                            char **argv, const cli_report_parts *p) {
   if (!cli_report_wanted(o))

@@ -107,7 +107,8 @@ contains seq-md-z "$tmp/seq.md" "| Observed z | 0.6 | 2.4 |"
   --report "$tmp/seq1.html" >"$tmp/seq1.txt" 2>&1; check sequential-design $? 0
 contains seq1-fut "$tmp/seq1.html" ">Futility boundary</text>"
 lacks seq1-noz "$tmp/seq1.html" ">Observed z</text>"
-contains seq1-table "$tmp/seq1.html" "<caption>alpha_spent</caption>"
+contains seq1-table "$tmp/seq1.html" "<caption>looks</caption>"
+contains seq1-col "$tmp/seq1.html" "<th scope=\"col\">alpha_spent</th>"
 
 # bayes: posterior densities of the arms and of B - A, summary block
 "$causal" bayes --a 120,1000 --b 145,1000 --report "$tmp/bayes.html" \
