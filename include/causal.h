@@ -18,5 +18,6 @@
 #include "causal/power.h"
 #include "causal/sequential.h"
 #include "causal/bayes_ab.h"
+#include "causal/fusion.h"
 
 #endif /* CAUSAL_H */
