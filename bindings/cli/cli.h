@@ -63,5 +63,6 @@ int cmd_assign(const char *cmd, int argc, char **argv);
 int cmd_abtest(const char *cmd, int argc, char **argv);
 int cmd_did(const char *cmd, int argc, char **argv);
 int cmd_power(const char *cmd, int argc, char **argv);
+int cmd_fuse(const char *cmd, int argc, char **argv);
 
 #endif

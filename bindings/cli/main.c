@@ -20,6 +20,7 @@ static const struct {
     {"abtest", cmd_abtest, "A/B test: arms vs control, CUPED, SRM, multiplicity"},
     {"did", cmd_did, "difference-in-differences (TWFE, event study, 2x2)"},
     {"power", cmd_power, "sample size, power or MDE of an A/B test"},
+    {"fuse", cmd_fuse, "fuse randomized and observational estimates"},
 };
 
 static void usage(FILE *f) {
