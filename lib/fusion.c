@@ -43,6 +43,7 @@ int causal_fusion_new(causal_fusion **out, int method) {
   f->mix_weight = 0.2;
   f->mix_sd = 0;
   f->tol = 1e-12;
+  f->transport = CAUSAL_FUSION_IPSW;
   *out = f;
   cz_clear_error();
   return CAUSAL_OK;
@@ -59,6 +60,9 @@ void causal_fusion_free(causal_fusion *f) {
   for (size_t i = 0; i < f->nterms; i++)
     cz_free(a, f->terms[i]);
   cz_free(a, f->terms);
+  for (size_t i = 0; i < f->nsurr; i++)
+    cz_free(a, f->surr[i]);
+  cz_free(a, f->surr);
   cz_free(a, f);
 }
 
@@ -78,6 +82,7 @@ static const optdef optdefs[] = {
      "CAUSAL_FUSION_OBS_ESTIMATOR"},
     {CAUSAL_FUSION_RCT_ADJUST, 1, 0, 1, 0, 0, "CAUSAL_FUSION_RCT_ADJUST"},
     {CAUSAL_FUSION_VCOV, 1, 2, 5, 0, 0, "CAUSAL_FUSION_VCOV"},
+    {CAUSAL_FUSION_TRANSPORT, 1, 1, 2, 0, 0, "CAUSAL_FUSION_TRANSPORT"},
     {CAUSAL_FUSION_CONF_LEVEL, 0, 0, 1, 1, 1, "CAUSAL_FUSION_CONF_LEVEL"},
     {CAUSAL_FUSION_BIAS_VAR, 0, 0, INFINITY, 0, 0, "CAUSAL_FUSION_BIAS_VAR"},
     {CAUSAL_FUSION_PRETEST_ALPHA, 0, 0, 1, 1, 1,
@@ -127,6 +132,8 @@ static int64_t *int_slot(causal_fusion *f, int key) {
     return &f->obs_estimator;
   case CAUSAL_FUSION_RCT_ADJUST:
     return &f->rct_adjust;
+  case CAUSAL_FUSION_TRANSPORT:
+    return &f->transport;
   default:
     return &f->vcov;
   }

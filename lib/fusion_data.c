@@ -115,7 +115,9 @@ static int subset_fit(const causal_fusion *f, const causal_dataset *ds,
                       double *nobs) {
   causal_dataset *sub = NULL;
   int rc = causal_dataset_subset_mask(&sub, ds, mask, n);
-  if (rc == CAUSAL_OK) {
+  if (rc == CAUSAL_OK && with_terms == 2) {
+    rc = cz_fusion_ipw(f, sub, est, se, nobs);
+  } else if (rc == CAUSAL_OK) {
     rc = ols_effect(f, sub, with_terms, est, se, nobs);
     if (rc != CAUSAL_OK && rc != CAUSAL_ENOMEM)
       rc = cz_fail_context(rc, "causal_fusion_fit: %s estimate", what);
@@ -138,7 +140,9 @@ static int two_estimates(const causal_fusion *f, const causal_dataset *ds,
     double want = s == 0 ? 1.0 : 0.0;
     for (size_t i = 0; i < n; i++)
       mask[i] = src[i] == want && (strat == NULL || strat[i] == level);
-    int adj = s == 0 ? (int)f->rct_adjust : 1;
+    /* 0: difference in means, 1: regression adjusted, 2: IPW */
+    int adj = s == 0 ? (int)f->rct_adjust
+                     : (f->obs_estimator == CAUSAL_FUSION_OBS_IPW ? 2 : 1);
     CZ_CHECK(subset_fit(f, ds, mask, n, adj,
                         s == 0 ? "randomized" : "observational", &est[s],
                         &se[s], &nobs[s]));
@@ -159,11 +163,6 @@ int causal_fusion_fit(causal_result **out, const causal_fusion *f,
                    f->outcome ? "" : "outcome ",
                    f->treatment ? "" : "treatment ",
                    f->source ? "" : "source");
-  if (f->obs_estimator != CAUSAL_FUSION_OBS_REGRESSION)
-    return cz_fail(CAUSAL_EINVAL,
-                   "causal_fusion_fit: CAUSAL_FUSION_OBS_ESTIMATOR = %lld is "
-                   "not available yet (only REGRESSION)",
-                   (long long)f->obs_estimator);
   size_t n = causal_dataset_nrows(ds), col = 0;
   if (n == 0)
     return cz_fail(CAUSAL_EINVAL, "causal_fusion_fit: the dataset has 0 rows");
@@ -209,7 +208,10 @@ int causal_fusion_fit(causal_result **out, const causal_fusion *f,
         res, "rct_estimator",
         f->rct_adjust ? "regression adjusted" : "difference in means");
   if (rc == CAUSAL_OK)
-    rc = causal_result_set_string(res, "obs_estimator", "regression");
+    rc = causal_result_set_string(
+        res, "obs_estimator",
+        f->obs_estimator == CAUSAL_FUSION_OBS_IPW ? "ipw (hajek)"
+                                                  : "regression");
   /* Per-stratum fusion. */
   if (rc == CAUSAL_OK && f->stratum) {
     int64_t nl = 0;

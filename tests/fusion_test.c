@@ -466,6 +466,151 @@ static void test_data_level(void **state) {
   causal_dataset_free(ds);
 }
 
+
+/* ---- observational IPW, transport, surrogate index ---- */
+static void test_ipw(void **state) {
+  (void)state;
+  causal_dataset *ds = NULL;
+  assert_ok(
+      causal_csv_read_file(&ds, cz_test_path("data/fusion_data.csv"), NULL));
+  causal_fusion *f = data_spec(0);
+  assert_ok(causal_fusion_set_int(f, CAUSAL_FUSION_OBS_ESTIMATOR,
+                                  CAUSAL_FUSION_OBS_IPW));
+  causal_result *r = NULL;
+  assert_ok(causal_fusion_fit(&r, f, ds));
+  assert_close(get(r, "obs_estimate"), ref("ipw", "DATA", "obs_estimate"),
+               1e-9);
+  /* numerical Jacobian in the reference: ~1e-8 */
+  assert_close(get(r, "obs_std_error"), ref("ipw", "DATA", "obs_std_error"),
+               1e-6);
+  assert_close(get(r, "rct_estimate"), ref("data_all", "DATA", "rct_estimate"),
+               1e-9);
+  const char *s = NULL;
+  assert_ok(causal_result_get_string(r, "obs_estimator", &s));
+  assert_string_equal(s, "ipw (hajek)");
+  causal_result_free(r);
+  causal_fusion_free(f);
+  causal_dataset_free(ds);
+}
+
+static causal_fusion *transport_spec(int method) {
+  causal_fusion *f = NULL;
+  assert_ok(causal_fusion_new(&f, CAUSAL_FUSION_IVW));
+  assert_ok(causal_fusion_set_outcome(f, "y"));
+  assert_ok(causal_fusion_set_treatment(f, "a"));
+  assert_ok(causal_fusion_set_source(f, "source"));
+  assert_ok(causal_fusion_add_term(f, "x"));
+  assert_ok(causal_fusion_set_int(f, CAUSAL_FUSION_TRANSPORT, method));
+  return f;
+}
+
+static void test_transport(void **state) {
+  (void)state;
+  causal_dataset *ds = NULL;
+  assert_ok(causal_csv_read_file(
+      &ds, cz_test_path("data/fusion_transport.csv"), NULL));
+  for (int m = CAUSAL_FUSION_IPSW; m <= CAUSAL_FUSION_AIPSW; m++) {
+    causal_fusion *f = transport_spec(m);
+    causal_result *r = NULL;
+    assert_ok(causal_fusion_transport(&r, f, ds));
+    assert_close(get(r, "ipsw_estimate"),
+                 ref("transport", "DATA", "ipsw_estimate"), 1e-9);
+    assert_close(get(r, "ipsw_std_error"),
+                 ref("transport", "DATA", "ipsw_std_error"), 1e-6);
+    assert_close(get(r, "aipsw_estimate"),
+                 ref("transport", "DATA", "aipsw_estimate"), 1e-9);
+    assert_close(get(r, "aipsw_std_error"),
+                 ref("transport", "DATA", "aipsw_std_error"), 1e-9);
+    assert_close(get(r, "rct_estimate"),
+                 ref("transport", "DATA", "rct_estimate"), 1e-12);
+    const char *nm = m == CAUSAL_FUSION_IPSW ? "ipsw" : "aipsw";
+    char key[32];
+    snprintf(key, sizeof key, "%s_estimate", nm);
+    assert_true(get(r, "estimate") == get(r, key));
+    assert_true(get(r, "n_trial") == 400 && get(r, "n_target") == 800);
+    causal_result_free(r);
+    causal_fusion_free(f);
+  }
+  /* bad input: a target row marked 2; missing roles */
+  causal_fusion *f = NULL;
+  causal_result *r = NULL;
+  assert_ok(causal_fusion_new(&f, CAUSAL_FUSION_IVW));
+  assert_status(causal_fusion_transport(&r, f, ds), CAUSAL_EINVAL);
+  assert_status(causal_fusion_surrogate(&r, f, ds), CAUSAL_EINVAL);
+  assert_status(causal_fusion_transport(NULL, f, ds), CAUSAL_EINVAL);
+  assert_status(causal_fusion_add_surrogate(f, ""), CAUSAL_EINVAL);
+  assert_status(causal_fusion_set_int(f, CAUSAL_FUSION_TRANSPORT, 3),
+                CAUSAL_ERANGE);
+  causal_fusion_free(f);
+  f = transport_spec(CAUSAL_FUSION_IPSW);
+  assert_ok(causal_fusion_set_source(f, "x"));
+  assert_status(causal_fusion_transport(&r, f, ds), CAUSAL_EINVAL);
+  assert_error_mentions("source column 'x'");
+  assert_null(r);
+  causal_fusion_free(f);
+  causal_dataset_free(ds);
+}
+
+static void test_surrogate(void **state) {
+  (void)state;
+  causal_dataset *ds = NULL;
+  assert_ok(causal_csv_read_file(
+      &ds, cz_test_path("data/fusion_surrogate.csv"), NULL));
+  causal_fusion *f = NULL;
+  causal_result *r = NULL;
+  assert_ok(causal_fusion_new(&f, CAUSAL_FUSION_IVW));
+  assert_ok(causal_fusion_set_outcome(f, "ylong"));
+  assert_ok(causal_fusion_set_treatment(f, "a"));
+  assert_ok(causal_fusion_set_source(f, "source"));
+  assert_ok(causal_fusion_add_term(f, "x"));
+  assert_status(causal_fusion_surrogate(&r, f, ds), CAUSAL_EINVAL);
+  assert_error_mentions("surrogate");
+  assert_ok(causal_fusion_add_surrogate(f, "s1"));
+  assert_ok(causal_fusion_add_surrogate(f, "s2"));
+  assert_ok(causal_fusion_surrogate(&r, f, ds));
+  static const char *qs[] = {"estimate", "std_error", "std_error_naive",
+                             "surrogate_r_squared"};
+  for (int i = 0; i < 4; i++)
+    assert_close(get(r, qs[i]), ref("surrogate", "DATA", qs[i]), 1e-9);
+  assert_true(causal_result_nwarnings(r) == 1);
+  causal_result_free(r);
+  causal_fusion_free(f);
+  causal_dataset_free(ds);
+}
+
+static int oom_transport(void *arg) {
+  const causal_dataset *ds = arg;
+  causal_fusion *f = NULL;
+  causal_result *r = NULL;
+  int rc = causal_fusion_new(&f, CAUSAL_FUSION_IVW);
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_set_outcome(f, "y");
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_set_treatment(f, "a");
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_set_source(f, "source");
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_add_term(f, "x");
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_transport(&r, f, ds);
+  causal_result_free(r);
+  r = NULL;
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_set_int(f, CAUSAL_FUSION_OBS_ESTIMATOR,
+                               CAUSAL_FUSION_OBS_IPW);
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_fit(&r, f, ds);
+  causal_result_free(r);
+  r = NULL;
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_add_surrogate(f, "s");
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_surrogate(&r, f, ds);
+  causal_result_free(r);
+  causal_fusion_free(f);
+  return rc;
+}
+
 /* ---- options and bad input ---- */
 static void test_options(void **state) {
   (void)state;
@@ -681,6 +826,13 @@ static void test_oom(void **state) {
   assert_ok(causal_dataset_add_f64(ds, "source", s, NULL, N, CAUSAL_COPY));
   assert_ok(causal_dataset_add_f64(ds, "stratum", st, NULL, N, CAUSAL_COPY));
   cz_oom_sweep(oom_fit, ds);
+  /* transport / IPW / surrogate on the same small data (all outcomes
+   * present; surrogate s) */
+  double sg[N];
+  for (int i = 0; i < N; i++)
+    sg[i] = cos(2 * i) + a[i];
+  assert_ok(causal_dataset_add_f64(ds, "s", sg, NULL, N, CAUSAL_COPY));
+  cz_oom_sweep(oom_transport, ds);
   causal_dataset_free(ds);
 }
 
@@ -690,7 +842,9 @@ int main(void) {
       cmocka_unit_test(test_covariance),   cmocka_unit_test(test_power_prior),
       cmocka_unit_test(test_mixture),      cmocka_unit_test(test_bias_aware),
       cmocka_unit_test(test_strata),       cmocka_unit_test(test_strata_risk),
-      cmocka_unit_test(test_data_level),   cmocka_unit_test(test_options),
+      cmocka_unit_test(test_data_level),   cmocka_unit_test(test_ipw),
+      cmocka_unit_test(test_transport),    cmocka_unit_test(test_surrogate),
+      cmocka_unit_test(test_options),
       cmocka_unit_test(test_bad_input),    cmocka_unit_test(test_oom),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

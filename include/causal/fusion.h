@@ -92,6 +92,37 @@
  * "obs_estimator"; with a stratum column a table "strata" (rows = stratum
  * labels: the fused estimate per stratum) and vectors "stratum_rct",
  * "stratum_obs", "stratum_rct_se", "stratum_obs_se".
+ * Covariate rows must be complete for IPW, transport and the surrogate
+ * index (CAUSAL_EMISSING otherwise).
+ *
+ * ---- Transport (causal_fusion_transport) --------------------------------
+ * The RCT effect transported to the population of the source = 0 rows
+ * (their outcome and treatment may be missing). Sampling model logit
+ * P(S = 1 | X) on the covariate terms (all rows); o(X) = (1-p)/p.
+ *   IPSW   Hájek arm means of the trial outcomes weighted by o(X); SE from
+ *          the stacked M-estimation sandwich (sampling logit + two means).
+ *   AIPSW  (1/n0) sum [ (1-S)(g1 - g0) + S o (A (Y-g1)/e - (1-A)(Y-g0)/(1-e)) ]
+ *          with g_a OLS of Y on the terms in trial arm a and e the trial
+ *          treated share; SE from its influence function with the
+ *          nuisances treated as known (orthogonal score).
+ * Result (kind "fusion_transport"): "method", "estimate", "std_error",
+ * "statistic", "p_value", "conf_low", "conf_high", "ipsw_estimate",
+ * "ipsw_std_error", "aipsw_estimate", "aipsw_std_error", "rct_estimate"
+ * (trial difference in means), "n_trial", "n_target",
+ * "effective_trial_size" ((sum o)^2 / sum o^2 over trial rows).
+ *
+ * ---- Surrogate index (causal_fusion_surrogate) --------------------------
+ * Athey, Chetty, Imbens & Kang (2019): OLS of the long-term outcome on the
+ * surrogates (causal_fusion_add_surrogate) and covariate terms in the
+ * source = 0 rows; the fitted index predicted for the source = 1
+ * (experiment) rows; effect = difference in mean index between treated and
+ * control. SE: Neyman (= HC2) variance of that difference plus the
+ * first-stage term dbar' V dbar (V the first-stage vcov of type
+ * CAUSAL_FUSION_VCOV, dbar the difference in mean design rows); the two
+ * samples are independent. Result (kind "fusion_surrogate"): "estimate",
+ * "std_error", "std_error_naive" (first stage ignored), "statistic",
+ * "p_value", "conf_low", "conf_high", "surrogate_r_squared",
+ * "n_experiment", "n_observational", vector "surrogate_coef".
  */
 #ifndef CAUSAL_FUSION_H
 #define CAUSAL_FUSION_H
@@ -132,6 +163,9 @@ enum {
   CAUSAL_FUSION_OBS_AIPW = 3 /* reserved: the observational module */
 };
 
+/* Transport estimators (pinned). */
+enum { CAUSAL_FUSION_IPSW = 1, CAUSAL_FUSION_AIPSW = 2 };
+
 /* Option keys (pinned); causal_fusion_bounds() gives each key's range. */
 enum {
   CAUSAL_FUSION_METHOD = 1,        /* CAUSAL_FUSION_IVW.._MIXTURE */
@@ -140,6 +174,7 @@ enum {
   CAUSAL_FUSION_OBS_ESTIMATOR = 4, /* CAUSAL_FUSION_OBS_*, default REGRESSION */
   CAUSAL_FUSION_RCT_ADJUST = 5,    /* 1: regression-adjusted RCT estimate */
   CAUSAL_FUSION_VCOV = 6,          /* CAUSAL_VCOV_HC0..HC3, default HC2 */
+  CAUSAL_FUSION_TRANSPORT = 7,     /* CAUSAL_FUSION_IPSW (default) / _AIPSW */
   CAUSAL_FUSION_CONF_LEVEL = 101,  /* default 0.95 */
   CAUSAL_FUSION_BIAS_VAR = 102,    /* POWER_PRIOR bias variance, default 0 */
   CAUSAL_FUSION_PRETEST_ALPHA = 103, /* default 0.05 */
@@ -182,6 +217,14 @@ CAUSAL_API int causal_fusion_set_stratum(causal_fusion *f, const char *column);
 CAUSAL_API int causal_fusion_add_term(causal_fusion *f, const char *term);
 CAUSAL_API int causal_fusion_fit(causal_result **out, const causal_fusion *f,
                                  const causal_dataset *ds);
+CAUSAL_API int causal_fusion_transport(causal_result **out,
+                                       const causal_fusion *f,
+                                       const causal_dataset *ds);
+CAUSAL_API int causal_fusion_add_surrogate(causal_fusion *f,
+                                           const char *column);
+CAUSAL_API int causal_fusion_surrogate(causal_result **out,
+                                       const causal_fusion *f,
+                                       const causal_dataset *ds);
 
 #ifdef __cplusplus
 }

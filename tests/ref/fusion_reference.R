@@ -163,3 +163,98 @@ for (k in 1:3) pipe(paste0("data_s", k), dd[dd$stratum == k, ])
 out <- do.call(rbind, refs)
 out$value <- sprintf("%.17g", out$value)
 write.csv(out, "data/fusion_ref.csv", row.names = FALSE, quote = FALSE)
+
+# 8. Observational IPW (Hajek) on the source = 0 rows of fusion_data.csv:
+#    logit propensity a ~ x, stacked M-estimation sandwich with a numerical
+#    Jacobian (numDeriv), independent of the analytic one in the library.
+library(numDeriv)
+stacked_var <- function(psi, th, n, grad) {
+  A <- -numDeriv::jacobian(function(t) colMeans(psi(t)), th)
+  B <- crossprod(psi(th)) / n
+  Ai <- solve(A)
+  V <- Ai %*% B %*% t(Ai) / n
+  as.numeric(t(grad) %*% V %*% grad)
+}
+ob <- dd[dd$source == 0, ]
+Xo <- cbind(1, ob$x)
+g <- glm(a ~ x, family = binomial, data = ob)
+e <- fitted(g)
+mu1 <- sum(ob$a * ob$y / e) / sum(ob$a / e)
+mu0 <- sum((1 - ob$a) * ob$y / (1 - e)) / sum((1 - ob$a) / (1 - e))
+psi_ipw <- function(t) {
+  b <- t[1:2]; ee <- plogis(drop(Xo %*% b))
+  cbind(Xo * (ob$a - ee), ob$a * (ob$y - t[3]) / ee,
+        (1 - ob$a) * (ob$y - t[4]) / (1 - ee))
+}
+th <- c(coef(g), mu1, mu0)
+add_ref("ipw", "DATA", "obs_estimate", mu1 - mu0)
+add_ref("ipw", "DATA", "obs_std_error",
+        sqrt(stacked_var(psi_ipw, th, nrow(ob), c(0, 0, 1, -1))))
+
+# 9. Transport (IPSW, AIPSW) of a trial effect to a target population.
+set.seed(7)
+nt <- 400; ng <- 800
+xt <- rnorm(nt); xg <- rnorm(ng, 0.7)
+at <- rbinom(nt, 1, 0.5)
+yt <- 1 + at * (1 + 0.5 * xt) + xt + rnorm(nt)
+tr <- data.frame(y = c(yt, rep(NA, ng)), a = c(at, rep(NA, ng)),
+                 x = c(xt, xg), source = c(rep(1, nt), rep(0, ng)))
+write.csv(tr, "data/fusion_transport.csv", row.names = FALSE, na = "NA")
+Xa <- cbind(1, tr$x)
+gs <- glm(source ~ x, family = binomial, data = tr)
+o <- (1 - fitted(gs)) / fitted(gs)
+S <- tr$source; A <- ifelse(is.na(tr$a), 0, tr$a); Y <- ifelse(is.na(tr$y), 0, tr$y)
+m1 <- sum(S * A * o * Y) / sum(S * A * o)
+m0 <- sum(S * (1 - A) * o * Y) / sum(S * (1 - A) * o)
+psi_ipsw <- function(t) {
+  pp <- plogis(drop(Xa %*% t[1:2])); oo <- (1 - pp) / pp
+  cbind(Xa * (S - pp), S * A * oo * (Y - t[3]), S * (1 - A) * oo * (Y - t[4]))
+}
+add_ref("transport", "DATA", "ipsw_estimate", m1 - m0)
+add_ref("transport", "DATA", "ipsw_std_error",
+        sqrt(stacked_var(psi_ipsw, c(coef(gs), m1, m0), nrow(tr),
+                         c(0, 0, 1, -1))))
+trial <- tr[S == 1, ]
+f1 <- lm(y ~ x, data = trial[trial$a == 1, ])
+f0 <- lm(y ~ x, data = trial[trial$a == 0, ])
+g1 <- predict(f1, newdata = tr); g0 <- predict(f0, newdata = tr)
+eh <- mean(trial$a)
+term <- ifelse(S == 1, o * (A * (Y - g1) / eh - (1 - A) * (Y - g0) / (1 - eh)),
+               g1 - g0)
+n0 <- sum(S == 0)
+aip <- sum(term) / n0
+add_ref("transport", "DATA", "aipsw_estimate", aip)
+add_ref("transport", "DATA", "aipsw_std_error",
+        sqrt(sum((term - (S == 0) * aip)^2)) / n0)
+add_ref("transport", "DATA", "rct_estimate",
+        mean(trial$y[trial$a == 1]) - mean(trial$y[trial$a == 0]))
+
+# 10. Surrogate index (Athey, Chetty, Imbens & Kang 2019).
+set.seed(9)
+no <- 1000; ne <- 300
+xo <- rnorm(no); s1o <- rnorm(no); s2o <- rnorm(no)
+ylo <- 0.5 + 0.8 * s1o + 0.4 * s2o + 0.2 * xo + rnorm(no)
+xe <- rnorm(ne); ae <- rbinom(ne, 1, 0.5)
+s1e <- 0.3 * ae + 0.2 * xe + rnorm(ne); s2e <- 0.5 * ae + rnorm(ne)
+su <- data.frame(ylong = c(ylo, rep(NA, ne)), a = c(rep(NA, no), ae),
+                 x = c(xo, xe), s1 = c(s1o, s1e), s2 = c(s2o, s2e),
+                 source = c(rep(0, no), rep(1, ne)))
+write.csv(su, "data/fusion_surrogate.csv", row.names = FALSE, na = "NA")
+fs <- lm(ylong ~ x + s1 + s2, data = su[su$source == 0, ])
+ex <- su[su$source == 1, ]
+Xe <- model.matrix(~ x + s1 + s2, ex)
+idx <- drop(Xe %*% coef(fs))
+est <- mean(idx[ex$a == 1]) - mean(idx[ex$a == 0])
+vn <- var(idx[ex$a == 1]) / sum(ex$a == 1) + var(idx[ex$a == 0]) / sum(ex$a == 0)
+# the naive variance equals HC2 of lm(index ~ a)
+stopifnot(abs(vn - vcovHC(lm(idx ~ ex$a), type = "HC2")[2, 2]) < 1e-14)
+dbar <- colMeans(Xe[ex$a == 1, ]) - colMeans(Xe[ex$a == 0, ])
+vf <- as.numeric(t(dbar) %*% vcovHC(fs, type = "HC2") %*% dbar)
+add_ref("surrogate", "DATA", "estimate", est)
+add_ref("surrogate", "DATA", "std_error", sqrt(vn + vf))
+add_ref("surrogate", "DATA", "std_error_naive", sqrt(vn))
+add_ref("surrogate", "DATA", "surrogate_r_squared", summary(fs)$r.squared)
+
+out <- do.call(rbind, refs)
+out$value <- sprintf("%.17g", out$value)
+write.csv(out, "data/fusion_ref.csv", row.names = FALSE, quote = FALSE)
