@@ -47,7 +47,8 @@ from .aa import aa_split, aa_balance, aa_randinf, aa_mde, AAResult  # noqa
 from .abtest import ArmStats, ABTest, srm, p_adjust  # noqa: F401
 from .stream import RegressionAccumulator, stream_fit  # noqa: F401
 from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
-from .fusion import fuse, fusion_curve, fuse_strata, fuse_data  # noqa: F401
+from .fusion import (fuse, fusion_curve, fuse_strata, fuse_data,  # noqa
+                     transport, surrogate_index)
 
 __version__ = "0.1.0"
 
@@ -85,4 +86,4 @@ __all__ = [
 ]
 __all__ += ["RegressionAccumulator", "stream_fit"]  # causal.stream
 __all__ += ["did", "event_study", "breusch_pagan", "DidResult"]  # causal.did
-__all__ += ["fuse", "fusion_curve", "fuse_strata", "fuse_data"]  # causal.fusion
+__all__ += ["fuse", "fusion_curve", "fuse_strata", "fuse_data", "transport", "surrogate_index"]  # noqa: E501 causal.fusion

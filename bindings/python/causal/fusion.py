@@ -22,7 +22,8 @@ from ._handle import Handle, new_out
 from .regress import VCOV, _dataset, _pick
 from .result import Result
 
-__all__ = ["fuse", "fusion_curve", "fuse_strata", "fuse_data", "Fusion",
+__all__ = ["fuse", "fusion_curve", "fuse_strata", "fuse_data", "transport",
+           "surrogate_index", "Fusion",
            "METHOD", "STRATA_METHOD"]
 
 _P = ctypes.POINTER
@@ -53,6 +54,9 @@ _SIGNATURES = {
     "causal_fusion_set_stratum": (ctypes.c_int, [_h, _s]),
     "causal_fusion_add_term": (ctypes.c_int, [_h, _s]),
     "causal_fusion_fit": (ctypes.c_int, [_P(_h), _h, _h]),
+    "causal_fusion_transport": (ctypes.c_int, [_P(_h), _h, _h]),
+    "causal_fusion_add_surrogate": (ctypes.c_int, [_h, _s]),
+    "causal_fusion_surrogate": (ctypes.c_int, [_P(_h), _h, _h]),
 }
 if any(k not in _lib.SIGNATURES for k in _SIGNATURES):
     _lib.SIGNATURES.update(_SIGNATURES)
@@ -68,7 +72,8 @@ STRATA_METHOD = {"kappa1": 1, "kappa1+": 1, "kappa2": 2, "kappa2+": 2,
                  "eb_double": 4}
 _OBS = {"regression": 1, "ipw": 2, "aipw": 3}
 _KEY = dict(method=1, rct=2, maxiter=3, obs_estimator=4, rct_adjust=5,
-            vcov=6)
+            vcov=6, transport=7)
+_TRANSPORT = {"ipsw": 1, "aipsw": 2}
 _DKEY = dict(conf_level=101, bias_variance=102, pretest_alpha=103,
              mix_weight=104, mix_sd=105, tol=106)
 
@@ -134,6 +139,8 @@ class Fusion(Handle):
             value = _pick(VCOV, value, "vcov")
         elif key == "obs_estimator":
             value = _pick(_OBS, value, "obs_estimator")
+        elif key == "transport":
+            value = _pick(_TRANSPORT, value, "transport")
         elif key == "rct_adjust":
             value = int(bool(value))
         if key in _KEY:
@@ -263,4 +270,47 @@ def fuse_data(data, outcome, treatment, source, *, terms=(), stratum=None,
         return f.fit(ds)
 
 
+def _roles(f, outcome, treatment, source, terms, stratum=None,
+           surrogates=()):
+    enc = _compat.encode
+    h = f._handle
+    _lib.call("causal_fusion_set_outcome", h, enc(outcome, "outcome"))
+    _lib.call("causal_fusion_set_treatment", h, enc(treatment, "treatment"))
+    _lib.call("causal_fusion_set_source", h, enc(source, "source"))
+    if stratum is not None:
+        _lib.call("causal_fusion_set_stratum", h, enc(stratum, "stratum"))
+    for t in terms:
+        _lib.call("causal_fusion_add_term", h, enc(t, "term"))
+    for t in surrogates:
+        _lib.call("causal_fusion_add_surrogate", h, enc(t, "surrogate"))
 
+
+def transport(data, outcome, treatment, source, *, terms=(),
+              method="ipsw", conf_level=None):
+    """Transport the randomized effect (source = 1 rows) to the population
+    of the source = 0 rows by IPSW or AIPSW (sampling model: logit of the
+    source on ``terms``). Result kind "fusion_transport"."""
+    terms = list(terms)
+    ds = _dataset(data, [outcome, treatment, source] + terms)
+    with Fusion("ivw", transport=method, conf_level=conf_level) as f:
+        _roles(f, outcome, treatment, source, terms)
+        out = new_out()
+        _lib.call("causal_fusion_transport", ctypes.byref(out), f._handle,
+                  ds._handle)
+        return Result._wrap(out)
+
+
+def surrogate_index(data, outcome, treatment, source, surrogates, *,
+                    terms=(), vcov="hc2", conf_level=None):
+    """Surrogate index (Athey, Chetty, Imbens & Kang 2019): the long-term
+    ``outcome`` is modelled on ``surrogates`` (+ ``terms``) in the
+    source = 0 rows and the effect on the predicted index estimated in the
+    source = 1 (experiment) rows. Result kind "fusion_surrogate"."""
+    terms, surrogates = list(terms), list(surrogates)
+    ds = _dataset(data, [outcome, treatment, source] + terms + surrogates)
+    with Fusion("ivw", vcov=vcov, conf_level=conf_level) as f:
+        _roles(f, outcome, treatment, source, terms, surrogates=surrogates)
+        out = new_out()
+        _lib.call("causal_fusion_surrogate", ctypes.byref(out), f._handle,
+                  ds._handle)
+        return Result._wrap(out)
