@@ -12,6 +12,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ======================================================================
@@ -254,11 +255,16 @@ static int gls(fz_work *w, const double *y, const double *V, size_t k,
       CZ_AT(M, i, j) = V[sel[i] + sel[j] * k] +
                        (i == j && add != NULL ? add[sel[i]] : 0.0);
   int rc = cz_chol("causal_fusion", "the source covariance", M);
-  if (rc != CAUSAL_OK)
+  if (rc == CAUSAL_ENOMEM)
+    return rc;
+  if (rc != CAUSAL_OK) {
+    char why[256]; /* copy: the message buffer is rewritten below */
+    snprintf(why, sizeof why, "%s", causal_last_error());
     return cz_fail(CAUSAL_EINVAL,
                    "causal_fusion: the covariance of the sources is not "
                    "positive definite (%s)",
-                   causal_last_error());
+                   why);
+  }
   for (size_t i = 0; i < nsel; i++) {
     w->u[i] = 1.0;
     w->v[i] = y[sel[i]];
