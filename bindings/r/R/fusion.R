@@ -60,3 +60,55 @@ causal_fuse_strata <- function(rct_est, rct_se, obs_est, obs_se = NULL,
                            as.double(rct_est), as.double(rct_se),
                            as.double(obs_est), obs_se))
 }
+
+.fusion_data <- function(data, what, method, outcome, treatment, source,
+                         terms, stratum = NULL, surrogates = character(),
+                         ints = list(), conf_level = NULL) {
+  stopifnot(is.character(outcome), is.character(treatment),
+            is.character(source))
+  spec <- .fusion_spec(method, 1L, conf_level, NULL, NULL, NULL, NULL, NULL,
+                       NULL)
+  for (k in names(ints)) {
+    spec$int_keys <- c(spec$int_keys, ints[[k]][1])
+    spec$int_values <- c(spec$int_values, as.double(ints[[k]][2]))
+  }
+  spec$outcome <- outcome; spec$treatment <- treatment; spec$source <- source
+  spec$stratum <- stratum
+  spec$terms <- as.character(terms); spec$surrogates <- as.character(surrogates)
+  used <- c(outcome, treatment, source, terms, stratum, surrogates)
+  ds <- .model_data(data, used, character())
+  .result_from_plain(.Call(C_fusion_data, ds, spec, as.integer(what)))
+}
+
+causal_fuse_data <- function(data, outcome, treatment, source,
+                             terms = character(), stratum = NULL,
+                             method = c("ivw", "dl", "reml", "power-prior",
+                                        "test-then-pool", "mse", "mixture"),
+                             obs_estimator = c("regression", "ipw"),
+                             rct_adjust = FALSE,
+                             vcov = c("HC2", "HC0", "HC1", "HC3"),
+                             conf_level = NULL) {
+  obs_estimator <- match.arg(obs_estimator)
+  vcov <- match.arg(vcov)
+  ints <- list(obs = c(4L, if (obs_estimator == "ipw") 2L else 1L),
+               adj = c(5L, as.integer(isTRUE(rct_adjust))),
+               vcov = c(6L, c(HC0 = 2L, HC1 = 3L, HC2 = 4L, HC3 = 5L)[[vcov]]))
+  .fusion_data(data, 1L, match.arg(method), outcome, treatment, source,
+               terms, stratum, ints = ints, conf_level = conf_level)
+}
+
+causal_transport <- function(data, outcome, treatment, source,
+                             terms = character(),
+                             method = c("ipsw", "aipsw"), conf_level = NULL) {
+  method <- match.arg(method)
+  .fusion_data(data, 2L, "ivw", outcome, treatment, source, terms,
+               ints = list(tr = c(7L, if (method == "aipsw") 2L else 1L)),
+               conf_level = conf_level)
+}
+
+causal_surrogate_index <- function(data, outcome, treatment, source,
+                                   surrogates, terms = character(),
+                                   conf_level = NULL) {
+  .fusion_data(data, 3L, "ivw", outcome, treatment, source, terms,
+               surrogates = surrogates, conf_level = conf_level)
+}

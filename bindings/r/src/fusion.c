@@ -105,3 +105,51 @@ SEXP C_fusion_strata(SEXP method, SEXP a, SEXP b, SEXP c, SEXP d) {
   UNPROTECT(2);
   return out;
 }
+
+#define DS_TAG "causal_dataset"
+
+static SEXP fu_strings(SEXP spec, const char *field) {
+  SEXP v = crr_list_get(spec, field);
+  if (v != R_NilValue && TYPEOF(v) != STRSXP)
+    crr_stop_msg(CAUSAL_EINVAL, "%s must be character", field);
+  return v;
+}
+
+/* Data-level fusion: spec as fu_spec plus outcome, treatment, source,
+ * stratum (optional), terms, surrogates; what = 1 fit, 2 transport,
+ * 3 surrogate index. */
+SEXP C_fusion_data(SEXP data, SEXP spec, SEXP what) {
+  causal_dataset *ds = crr_get(data, DS_TAG);
+  int w = crr_int(what, "what");
+  SEXP h;
+  causal_fusion *f = fu_spec(spec, &h);
+  static const struct {
+    const char *field;
+    int (*set)(causal_fusion *, const char *);
+  } roles[] = {{"outcome", causal_fusion_set_outcome},
+               {"treatment", causal_fusion_set_treatment},
+               {"source", causal_fusion_set_source},
+               {"stratum", causal_fusion_set_stratum}};
+  for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+    SEXP v = crr_list_get(spec, roles[i].field);
+    if (v != R_NilValue)
+      CRR_TRY(roles[i].set(f, crr_string(v, roles[i].field)));
+  }
+  SEXP terms = fu_strings(spec, "terms"), su = fu_strings(spec, "surrogates");
+  for (R_xlen_t i = 0; i < Rf_xlength(terms); i++)
+    CRR_TRY(causal_fusion_add_term(f, crr_str_at(terms, i, "term")));
+  for (R_xlen_t i = 0; i < Rf_xlength(su); i++)
+    CRR_TRY(causal_fusion_add_surrogate(f, crr_str_at(su, i, "surrogate")));
+  SEXP hr = crr_result_handle();
+  causal_result *r = NULL;
+  if (w == 1)
+    CRR_TRY(causal_fusion_fit(&r, f, ds));
+  else if (w == 2)
+    CRR_TRY(causal_fusion_transport(&r, f, ds));
+  else
+    CRR_TRY(causal_fusion_surrogate(&r, f, ds));
+  SEXP out = PROTECT(crr_result_take(hr, r));
+  fu_done(h, f);
+  UNPROTECT(3);
+  return out;
+}

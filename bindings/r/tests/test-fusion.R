@@ -58,3 +58,28 @@ e <- catch(causal_fuse(y, cov = matrix(c(1, 2, 2, 1), 2)))
 stopifnot(inherits(e, "error"), grepl("positive definite", conditionMessage(e)))
 e <- catch(causal_fuse(c(0.1, NaN), se))
 stopifnot(inherits(e, "error"))
+
+# Data level: difference in means + regression adjustment vs lm here (HC2
+# computed by hand), transport and the surrogate index on simulated data.
+set.seed(3)
+n <- 400
+src <- rep(c(1, 0), each = n / 2)
+x <- rnorm(n) + 0.5 * (src == 0)
+a <- rbinom(n, 1, ifelse(src == 1, 0.5, plogis(x)))
+y <- 1 + a + x + rnorm(n)
+d <- data.frame(y = y, a = a, x = x, source = src)
+fd <- causal_fuse_data(d, "y", "a", "source", terms = "x")
+rct <- d[d$source == 1, ]
+dm <- mean(rct$y[rct$a == 1]) - mean(rct$y[rct$a == 0])
+se_dm <- sqrt(var(rct$y[rct$a == 1]) / sum(rct$a) +
+              var(rct$y[rct$a == 0]) / sum(1 - rct$a))
+stopifnot(abs(fd$rct_estimate - dm) < 1e-12, abs(fd$rct_std_error - se_dm) < 1e-12)
+ob <- d[d$source == 0, ]
+stopifnot(abs(fd$obs_estimate - coef(lm(y ~ a + x, ob))[["a"]]) < 1e-12)
+tr <- causal_transport(d, "y", "a", "source", terms = "x", method = "aipsw")
+stopifnot(tr$method == "aipsw", is.finite(tr$std_error), tr$n_target == n / 2)
+d$s1 <- d$y + rnorm(n)
+su <- causal_surrogate_index(d, "y", "a", "source", surrogates = "s1")
+stopifnot(is.finite(su$estimate), su$std_error >= su$std_error_naive)
+e <- catch(causal_fuse_data(d, "y", "a", "x"))
+stopifnot(inherits(e, "error"), grepl("source column 'x'", conditionMessage(e)))
