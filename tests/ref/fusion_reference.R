@@ -64,6 +64,20 @@ re <- rma.mv(yi, V, random = ~ 1 | id, method = "REML",
 add_ref("cov", "REML", "estimate", as.numeric(re$beta))
 add_ref("cov", "REML", "std_error", re$se)
 add_ref("cov", "REML", "tau2", re$sigma2)
+# The REML score equation solved directly (independent of rma.mv's
+# optimizer, whose tolerance limits it to ~1e-7): d/dtau2 of the REML
+# log-likelihood = (y'PPy - tr P) / 2 = 0, P = W - W11'W / 1'W1.
+reml_score <- function(t2) {
+  W <- solve(V + t2 * diag(length(yi)))
+  one <- rep(1, length(yi))
+  P <- W - W %*% one %*% t(one) %*% W / drop(t(one) %*% W %*% one)
+  drop(t(yi) %*% P %*% P %*% yi) - sum(diag(P))
+}
+t2 <- uniroot(reml_score, c(1e-6, 1), tol = 1e-16)$root
+W <- solve(V + t2 * diag(length(yi)))
+add_ref("cov", "REML_ROOT", "tau2", t2)
+add_ref("cov", "REML_ROOT", "estimate", sum(W %*% yi) / sum(W))
+add_ref("cov", "REML_ROOT", "std_error", sqrt(1 / sum(W)))
 
 # 5. Power prior by numerical integration (independent of the closed form):
 #    prior N(y_r, v_r) from the RCT, observational likelihood raised to a0.
