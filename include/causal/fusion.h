@@ -49,22 +49,26 @@
  * sources), "bias_difference" (obs - RCT), "bias_std_error",
  * "bias_statistic" (standardized difference), "bias_p_value"; and
  * "q_statistic", "q_df", "q_p_value" (Cochran's Q of all sources).
+ * "conf_level". IVW adds "i2" = 100 max(0, (Q - (k-1)) / Q), "h2" = Q/(k-1);
  * DL/REML add "tau2", "tau", "i2" (percent), "h2", "iterations" (REML);
  * POWER_PRIOR adds "bias_variance", vector "power" (a0 per source; 1 for
  * the RCT); TEST_THEN_POOL adds "pooled" (1/0), "pretest_alpha"; MSE adds
- * "lambda", "bias2", "rmse"; MIXTURE adds "prior_vague_weight",
+ * "lambda", "bias2", "rmse" (= std_error), "variance_fixed_weight"; MIXTURE
+ * adds "prior_vague_weight",
  * "posterior_vague_weight", "vague_sd".
  *
  * causal_fusion_curve: the POWER_PRIOR fusion over a grid of assumed bias
  * variances (ngrid >= 1 values, each >= 0, +Inf allowed). Result (kind
  * "fusion_curve"): vectors "bias_variance", "estimate", "std_error",
  * "conf_low", "conf_high", "rct_weight", "efficiency_gain", "power" (a0 of
- * the pooled observational source).
+ * the pooled observational source); scalar "conf_level" and the bias
+ * diagnostic entries.
  *
  * ---- Across K strata (causal_fusion_strata) -----------------------------
  * Per-stratum RCT estimates (rct_est, rct_se) and observational estimates
- * (obs_est; obs_se used by EB_DOUBLE only, may be NULL otherwise), K >= 1
- * (K >= 3 for GREEN_STRAWDERMAN). d = rct - obs, Sigma = diag(rct_se^2):
+ * (obs_est; obs_se required by EB_DOUBLE, otherwise optional and only used
+ * in the plug-in std_error), K >= 1 (K >= 3 for GREEN_STRAWDERMAN and
+ * EB_DOUBLE). d = rct - obs, Sigma = diag(rct_se^2):
  *   KAPPA1  obs + (1 - tr(Sigma) / |d|^2)_+ d      (Rosenman et al. kappa1+)
  *   KAPPA2  obs + (1 - c Sigma_kk)_+ d_k, c = tr(Sigma^2) / d'Sigma^2 d
  *                                                    (kappa2+)
@@ -74,7 +78,8 @@
  * Result (kind "fusion_strata"): string "method"; vectors "estimate",
  * "shrinkage" (weight on the RCT estimate per stratum), "std_error" (plug-in
  * sd treating the shrinkage fixed; see docs), "rct_estimate",
- * "obs_estimate"; scalars "kappa" (the fitted constant), "risk_estimate"
+ * "obs_estimate"; scalars "kappa" (the fitted constant; EB_DOUBLE: the bias
+ * variance), "risk_estimate"
  * (URE of the estimator, sum over strata), "rct_risk" (tr Sigma),
  * "efficiency_gain" (rct_risk / risk_estimate - 1).
  *
