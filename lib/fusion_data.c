@@ -283,6 +283,26 @@ int causal_fusion_fit(causal_result **out, const causal_fusion *f,
     for (size_t j = 0; rc == CAUSAL_OK && j < 4; j++)
       rc = causal_result_set_vector(res, vn[j], cols + (6 + j) * L, L,
                                     (const char *const *)names);
+    /* Shrinkage of the per-stratum RCT estimates toward the observational
+     * ones across the strata (kappa1+, kappa2+; causal_fusion_strata). */
+    static const struct {
+      int method;
+      const char *name;
+    } shr[] = {{CAUSAL_FUSION_KAPPA1, "stratum_kappa1"},
+               {CAUSAL_FUSION_KAPPA2, "stratum_kappa2"}};
+    for (size_t j = 0; rc == CAUSAL_OK && j < 2; j++) {
+      causal_result *sr = NULL;
+      const double *e = NULL;
+      size_t ne = 0;
+      rc = causal_fusion_strata(&sr, shr[j].method, cols + 6 * L,
+                                cols + 8 * L, cols + 7 * L, cols + 9 * L, L);
+      if (rc == CAUSAL_OK)
+        rc = causal_result_get_vector(sr, "estimate", &e, &ne);
+      if (rc == CAUSAL_OK)
+        rc = causal_result_set_vector(res, shr[j].name, e, ne,
+                                      (const char *const *)names);
+      causal_result_free(sr);
+    }
     if (names)
       for (size_t l = 0; l < L; l++)
         cz_free(&a, names[l]);

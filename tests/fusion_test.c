@@ -420,6 +420,13 @@ static causal_fusion *data_spec(int strat) {
   return f;
 }
 
+static const double *sr_rct(const causal_result *r) {
+  const double *v = NULL;
+  size_t n = 0;
+  assert_ok(causal_result_get_vector(r, "stratum_rct", &v, &n));
+  return v;
+}
+
 static void test_data_level(void **state) {
   (void)state;
   causal_dataset *ds = NULL;
@@ -445,6 +452,21 @@ static void test_data_level(void **state) {
     assert_string_equal(causal_result_dimname(r, "strata", 0, l),
                         l == 0 ? "1" : l == 1 ? "2" : "3");
   }
+  /* kappa2+ across the strata equals causal_fusion_strata on the vectors */
+  const double *so = NULL, *sse = NULL, *ose = NULL, *k2 = NULL;
+  assert_ok(causal_result_get_vector(r, "stratum_obs", &so, &n));
+  assert_ok(causal_result_get_vector(r, "stratum_rct_se", &sse, &n));
+  assert_ok(causal_result_get_vector(r, "stratum_obs_se", &ose, &n));
+  assert_ok(causal_result_get_vector(r, "stratum_kappa2", &k2, &n));
+  assert_int_equal(n, 3);
+  causal_result *kr = NULL;
+  assert_ok(causal_fusion_strata(&kr, CAUSAL_FUSION_KAPPA2, sr_rct(r), sse, so,
+                                 ose, 3));
+  const double *e2 = NULL;
+  assert_ok(causal_result_get_vector(kr, "estimate", &e2, &n));
+  for (size_t l = 0; l < 3; l++)
+    assert_true(k2[l] == e2[l]);
+  causal_result_free(kr);
   causal_result_free(r);
   /* bad input */
   causal_fusion *g = NULL;

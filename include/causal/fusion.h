@@ -96,7 +96,8 @@
  * of causal_fusion_estimates plus "n_rct", "n_obs", "rct_estimator",
  * "obs_estimator"; with a stratum column a table "strata" (rows = stratum
  * labels: the fused estimate per stratum) and vectors "stratum_rct",
- * "stratum_obs", "stratum_rct_se", "stratum_obs_se".
+ * "stratum_obs", "stratum_rct_se", "stratum_obs_se", "stratum_kappa1",
+ * "stratum_kappa2" (causal_fusion_strata across the strata).
  * Covariate rows must be complete for IPW, transport and the surrogate
  * index (CAUSAL_EMISSING otherwise).
  *
