@@ -1045,9 +1045,11 @@ int causal_fusion_strata(causal_result **out, int method,
   if (obs_se != NULL)
     CZ_CHECK(check_vec(fn, "obs_se", obs_se, K, 1));
   cz_alloc a = cz_alloc_current();
-  double *buf = cz_calloc(&a, 6 * K, sizeof(double));
+  double *buf = cz_calloc(&a, 10 * K, sizeof(double));
   if (buf == NULL)
     return CAUSAL_ENOMEM;
+  double *lo = buf + 6 * K, *hi = buf + 7 * K, *bz = buf + 8 * K,
+         *bp = buf + 9 * K;
   double *d = buf, *s2 = buf + K, *fac = buf + 2 * K, *est = buf + 3 * K,
          *se = buf + 4 * K, *so2 = buf + 5 * K;
   double S = 0, S2 = 0;
@@ -1132,12 +1134,24 @@ int causal_fusion_strata(causal_result **out, int method,
       se[i] = sqrt(fac[i] * fac[i] * s2[i] +
                    (1 - fac[i]) * (1 - fac[i]) * so2[i]);
     }
+  double zc = cz_qnorm(0.975, 1, 0);
+  for (size_t i = 0; i < K; i++) {
+    lo[i] = est[i] - zc * se[i];
+    hi[i] = est[i] + zc * se[i];
+    /* per-stratum bias diagnostic: (obs - rct) / sd of the difference */
+    bz[i] = -d[i] / sqrt(s2[i] + so2[i]);
+    bp[i] = 2 * cz_pnorm(-fabs(bz[i]), 1, 0);
+  }
   rb b = {NULL, CAUSAL_OK};
   b.rc = causal_result_new(&b.r, "fusion_strata");
   rstr(&b, "method", strata_name(method));
   rv(&b, "estimate", est, K);
   rv(&b, "std_error", se, K);
+  rv(&b, "conf_low", lo, K);
+  rv(&b, "conf_high", hi, K);
   rv(&b, "shrinkage", fac, K);
+  rv(&b, "bias_statistic", bz, K);
+  rv(&b, "bias_p_value", bp, K);
   rv(&b, "rct_estimate", rct_est, K);
   rv(&b, "obs_estimate", obs_est, K);
   rs(&b, "kappa", kappa);

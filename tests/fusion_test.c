@@ -328,6 +328,15 @@ static void test_strata(void **state) {
   double g = fmax(0, 1 - S / D);
   for (int i = 0; i < 5; i++)
     assert_close(e[i], obs[i] + g * d[i], 1e-13);
+  const double *bz = NULL, *lo = NULL, *se = NULL;
+  assert_ok(causal_result_get_vector(r, "bias_statistic", &bz, &n));
+  assert_ok(causal_result_get_vector(r, "conf_low", &lo, &n));
+  assert_ok(causal_result_get_vector(r, "std_error", &se, &n));
+  for (int i = 0; i < 5; i++) {
+    assert_close(bz[i], -d[i] / rse[i], 1e-14);
+    assert_close(se[i], g * rse[i], 1e-14);
+    assert_close(lo[i], e[i] - 1.959963984540054 * se[i], 1e-12);
+  }
   causal_result_free(r);
   /* kappa2+: per-stratum (1 - c sigma_k^2)_+, c = tr(S^2)/d'S^2 d */
   assert_ok(causal_fusion_strata(&r, CAUSAL_FUSION_KAPPA2, rct, rse, obs,

@@ -77,8 +77,10 @@
  *   EB_DOUBLE  empirical-Bayes double shrinkage (docs/methods/fusion.md).
  * Result (kind "fusion_strata"): string "method"; vectors "estimate",
  * "shrinkage" (weight on the RCT estimate per stratum), "std_error" (plug-in
- * sd treating the shrinkage fixed; see docs), "rct_estimate",
- * "obs_estimate"; scalars "kappa" (the fitted constant; EB_DOUBLE: the bias
+ * sd treating the shrinkage fixed; see docs), "conf_low", "conf_high"
+ * (estimate -/+ 1.96 std_error, same caveat), "rct_estimate",
+ * "obs_estimate", "bias_statistic" ((obs - rct) / sqrt(rct_se^2 + obs_se^2),
+ * obs_se taken as 0 when NULL), "bias_p_value"; scalars "kappa" (the fitted constant; EB_DOUBLE: the bias
  * variance), "risk_estimate"
  * (URE of the estimator, sum over strata), "rct_risk" (tr Sigma),
  * "efficiency_gain" (rct_risk / risk_estimate - 1).
