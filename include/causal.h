@@ -26,5 +26,6 @@
 #include "causal/sensitivity.h"
 #include "causal/match.h"
 #include "causal/sampler.h"
+#include "causal/fusion.h"
 
 #endif /* CAUSAL_H */

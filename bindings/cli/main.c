@@ -25,6 +25,7 @@ static const struct {
     {"bayes", cmd_bayes, "Bayesian A/B from per-arm aggregates: P(B>A), loss, intervals"},
     {"ipw", cmd_ipw, "inverse probability weighting and AIPW with balance tables"},
     {"psm", cmd_psm, "propensity-score matching (MatchIt rules; CR and Abadie-Imbens SEs)"},
+    {"fuse", cmd_fuse, "fuse randomized and observational estimates"},
 };
 
 static void usage(FILE *f) {
