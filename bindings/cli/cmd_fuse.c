@@ -25,6 +25,9 @@ static void usage(FILE *f) {
           "  --pretest-alpha X  test-then-pool level (0.05)\n"
           "  --mix-weight X --mix-sd X   mixture: vague weight (0.2), sd\n"
           "  --json           the full result as JSON\n"
+          "  --report FILE    also write an HTML report (forest plot, fused\n"
+          "                   estimate by assumed bias SD)\n"
+          "  --markdown FILE  also write the report as Markdown\n"
           "examples:\n"
           "  %s fuse --rct 0.0522,0.0085 --obs 0.0489,0.0092\n"
           "  %s fuse --rct 0.0522,0.0085 --obs 0.0489,0.0092 --method "
@@ -106,6 +109,132 @@ static int read_sources(const char *path, double *est, double *se,
   return 0;
 }
 
+/* --report: forest plot of the sources, the observational pool and the
+ * fused estimate. */
+static int fuse_forest(causal_chart **out, const causal_result *r,
+                       const double *est, const double *se, size_t k,
+                       int rct) {
+  enum { MAXROW = 22 }; /* beyond that: the pool and the fusion only */
+  const char *lab[MAXROW + 3];
+  char names[MAXROW][32];
+  double e[3 * (MAXROW + 3)], *lo = e + MAXROW + 3, *hi = e + 2 * (MAXROW + 3);
+  double fe = cli_scalar(r, "estimate");
+  double z = (cli_scalar(r, "conf_high") - fe) / cli_scalar(r, "std_error");
+  if (!isfinite(z) || z <= 0)
+    z = 1.959963984540054;
+  size_t m = 0, nobs = 0;
+  for (size_t i = 0; i < k; i++) {
+    if (k > MAXROW && (int)i != rct)
+      continue;
+    if ((int)i == rct)
+      snprintf(names[m], sizeof names[m], "Randomized (RCT)");
+    else if (k == 2)
+      snprintf(names[m], sizeof names[m], "Observational");
+    else
+      snprintf(names[m], sizeof names[m], "Observational %zu", ++nobs);
+    lab[m] = names[m];
+    e[m] = est[i];
+    lo[m] = est[i] - z * se[i];
+    hi[m] = est[i] + z * se[i];
+    m++;
+  }
+  double oe = cli_scalar(r, "obs_estimate"), os = cli_scalar(r, "obs_std_error");
+  if ((k > 2 || k > MAXROW) && isfinite(oe) && isfinite(os)) {
+    lab[m] = "Observational (pooled)";
+    e[m] = oe;
+    lo[m] = oe - z * os;
+    hi[m] = oe + z * os;
+    m++;
+  }
+  const char *meth = "fused";
+  causal_result_get_string(r, "method", &meth);
+  char fl[64];
+  snprintf(fl, sizeof fl, "Fused (%s)", meth);
+  lab[m] = fl;
+  e[m] = fe;
+  lo[m] = cli_scalar(r, "conf_low");
+  hi[m] = cli_scalar(r, "conf_high");
+  m++;
+  /* two series, so the fused row stands out: the inputs, then the fusion
+   * (NaN rows are left empty) */
+  double v[6 * (MAXROW + 3)];
+  for (size_t i = 0; i < m; i++)
+    for (int c = 0; c < 3; c++) {
+      double x = c == 0 ? e[i] : c == 1 ? lo[i] : hi[i];
+      v[c * m + i] = i + 1 < m ? x : NAN;
+      v[(3 + c) * m + i] = i + 1 < m ? NAN : x;
+    }
+  int rc = causal_chart_new(out, CAUSAL_CHART_FOREST,
+                            "Randomized, observational and fused estimates");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_rows(*out, lab, m);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_row_intervals(*out, "Input estimates", v, v + m,
+                                        v + 2 * m, m);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_row_intervals(*out, "Fused estimate", v + 3 * m,
+                                        v + 4 * m, v + 5 * m, m);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_X, 0.0, NULL);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(*out, "Effect", NULL);
+  return rc;
+}
+
+/* --report: the power-prior fused estimate and interval over a grid of
+ * assumed bias SDs (0 = pooling everything, large = the RCT alone). */
+static int fuse_curve(causal_chart **out, const causal_fusion *f,
+                      const causal_result *r, const double *est,
+                      const double *se, size_t k, double bias_var) {
+  enum { G = 61 };
+  double sd[G], bv[G];
+  double top = 3 * fmax(cli_scalar(r, "rct_std_error"),
+                        fabs(cli_scalar(r, "bias_difference")));
+  if (isfinite(bias_var) && bias_var > 0)
+    top = fmax(top, 1.25 * sqrt(bias_var));
+  if (!isfinite(top) || top <= 0)
+    return CAUSAL_EINVAL;
+  for (int i = 0; i < G; i++) {
+    sd[i] = top * i / (G - 1);
+    bv[i] = sd[i] * sd[i];
+  }
+  causal_result *c = NULL;
+  const double *fe = NULL, *lo = NULL, *hi = NULL;
+  size_t n = 0;
+  int rc = causal_fusion_curve(&c, f, est, se, k, NULL, bv, G);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_get_vector(c, "estimate", &fe, &n);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_get_vector(c, "conf_low", &lo, &n);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_get_vector(c, "conf_high", &hi, &n);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_new(out, CAUSAL_CHART_LINE,
+                          "Fused estimate by assumed bias SD (power prior)");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(*out, "Assumed SD of the observational bias",
+                                 "Effect");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_line(*out, "Fused estimate", sd, fe, G, 0);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_line(*out, "Confidence interval", sd, lo, G,
+                               CAUSAL_CHART_DASHED);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_line(*out, "", sd, hi, G, CAUSAL_CHART_DASHED);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_Y,
+                                  cli_scalar(r, "rct_estimate"), "RCT");
+  if (rc == CAUSAL_OK && isfinite(bias_var) && bias_var > 0)
+    rc = causal_chart_add_refline(*out, CAUSAL_CHART_AXIS_X, sqrt(bias_var),
+                                  "assumed");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_caption(
+        *out, "Observational variances inflated by SD^2: SD = 0 pools all "
+              "sources (IVW), a large SD leaves the RCT alone.");
+  causal_result_free(c);
+  return rc;
+}
+
 int cmd_fuse(const char *cmd, int argc, char **argv) {
   (void)cmd;
   static double est[FUSE_MAX], se[FUSE_MAX];
@@ -113,8 +242,9 @@ int cmd_fuse(const char *cmd, int argc, char **argv) {
   int have_rct = 0, json = 0, method = CAUSAL_FUSION_IVW, rct = 0;
   const char *csv = NULL;
   int dkeys[8];
-  double dvals[8];
+  double dvals[8], bias_var = NAN;
   int nd = 0;
+  cli_report rep = {NULL, NULL, 0};
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -123,6 +253,11 @@ int cmd_fuse(const char *cmd, int argc, char **argv) {
     }
     if (!strcmp(a, "--json")) {
       json = 1;
+      continue;
+    }
+    if (cli_report_option(&rep, "fuse", argc, argv, &i)) {
+      if (rep.bad)
+        return EXIT_USAGE;
       continue;
     }
     if (i + 1 >= argc) {
@@ -183,6 +318,8 @@ int cmd_fuse(const char *cmd, int argc, char **argv) {
         fprintf(stderr, "%s fuse: %s '%s' is not a number\n", prog, a, v);
         return EXIT_USAGE;
       }
+      if (REALS[j].key == CAUSAL_FUSION_BIAS_VAR)
+        bias_var = dvals[nd];
       dkeys[nd++] = REALS[j].key;
       found = 1;
     }
@@ -215,9 +352,10 @@ int cmd_fuse(const char *cmd, int argc, char **argv) {
     rc = causal_fusion_set_double(f, dkeys[j], dvals[j]);
   if (rc == 0)
     rc = causal_fusion_estimates(&r, f, est, se, k, NULL);
-  causal_fusion_free(f);
-  if (rc != 0)
+  if (rc != 0) {
+    causal_fusion_free(f);
     return fail(rc, "fuse");
+  }
   int ex = 0;
   if (json) {
     ex = print_json(r);
@@ -241,6 +379,21 @@ int cmd_fuse(const char *cmd, int argc, char **argv) {
              cli_scalar(r, "i2"));
     cli_print_warnings(r);
   }
+  if (ex == 0 && cli_report_wanted(&rep)) {
+    causal_chart *ch[2] = {NULL, NULL};
+    if (fuse_forest(&ch[0], r, est, se, k, rct) != CAUSAL_OK) {
+      causal_chart_free(ch[0]);
+      ch[0] = NULL;
+    }
+    if (fuse_curve(&ch[1], f, r, est, se, k, bias_var) != CAUSAL_OK) {
+      causal_chart_free(ch[1]);
+      ch[1] = NULL;
+    }
+    ex = cli_report_write(&rep, "fuse", argc, argv, r, ch, 2);
+    causal_chart_free(ch[0]);
+    causal_chart_free(ch[1]);
+  }
+  causal_fusion_free(f);
   causal_result_free(r);
   return ex;
 }

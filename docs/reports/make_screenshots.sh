@@ -52,3 +52,5 @@ cli cli_ipw ipw --data data/lalonde.csv --treatment treat \
   --outcome re78 --covariates age,educ,race,married,nodegree,re74,re75
 cli cli_psm psm --data data/lalonde.csv --treatment treat --outcome re78 \
   --covariates age,educ,race,married,nodegree,re74,re75
+cli cli_fuse fuse --rct 0.05,0.01 --obs 0.09,0.004 --obs 0.08,0.006 \
+  --method power-prior --bias-var 0.0004

@@ -212,6 +212,35 @@ contains psm-md-hist "$tmp/psm.md" "| Control | 429 |"
 lacks psm-score-love "$tmp/psm2.html" "<title>Covariate balance"
 wellformed psm-score "$tmp/psm2.html"
 
+# fuse: forest plot of the randomized, observational and fused estimates;
+# the power-prior fused estimate over the assumed bias SD
+"$causal" fuse --rct 0.0522,0.0085 --obs 0.0489,0.0092 --report "$tmp/fuse.html" \
+  --markdown "$tmp/fuse.md" >"$tmp/fuse.txt" 2>&1; check fuse $? 0
+contains fuse-forest "$tmp/fuse.html" "<title>Randomized, observational and fused estimates</title>"
+contains fuse-curve "$tmp/fuse.html" "<title>Fused estimate by assumed bias SD (power prior)</title>"
+contains fuse-rows "$tmp/fuse.html" ">Randomized (RCT)</text>"
+wellformed fuse "$tmp/fuse.html"
+# 95% intervals est -/+ 1.96 se; the fused row in its own series
+contains fuse-md-rct "$tmp/fuse.md" "| Randomized (RCT) | 0.0522 [0.03554, 0.06886] | NA |"
+contains fuse-md-fused "$tmp/fuse.md" "| Fused (ivw) | NA | 0.05068 [0.03844, 0.06292] |"
+"$causal" fuse --rct 0.05,0.01 --obs 0.09,0.004 --obs 0.08,0.006 --method power-prior \
+  --bias-var 0.0004 --markdown "$tmp/fuse3.md" >/dev/null 2>&1; check fuse3 $? 0
+contains fuse3-pool "$tmp/fuse3.md" "| Observational (pooled) |"
+contains fuse3-ref "$tmp/fuse3.md" "x = 0.02 (assumed)"
+# the curve starts at bias SD 0 with the IVW pool of the three sources
+# (largest value here) and ends near the RCT estimate
+if /usr/bin/python3 - "$tmp/fuse3.md" <<'PY'
+import sys
+row = [l for l in open(sys.argv[1]) if l.startswith("| Fused estimate | 61 |")][0]
+c = [x.strip() for x in row.strip().strip("|").split("|")]
+est, se = [0.05, 0.09, 0.08], [0.01, 0.004, 0.006]
+w = [1 / s**2 for s in se]
+ivw = sum(wi * e for wi, e in zip(w, est)) / sum(w)
+assert float(c[2]) == 0 and abs(float(c[5]) / ivw - 1) < 1e-3, (c, ivw)
+assert abs(float(c[4]) - 0.05) < 0.002, c
+PY
+then pass=$((pass + 1)); else echo "FAIL: fuse curve"; fail=$((fail + 1)); fi
+
 # errors: missing file name (usage), unwritable path (I/O), analysis
 # failure writes no report
 "$causal" ols "$root/data/lalonde.csv" --y re78 --x age --report \
@@ -224,7 +253,7 @@ contains unwritable "$tmp/e" "cannot write"
   --report "$tmp/bad.html" >/dev/null 2>&1; check bad-column $? 1
 if [ -e "$tmp/bad.html" ]; then echo "FAIL: report written on failure"
   fail=$((fail + 1)); else pass=$((pass + 1)); fi
-for c in ols did power abtest describe sequential bayes ipw psm; do
+for c in ols did power abtest describe sequential bayes ipw psm fuse; do
   "$causal" $c --help >"$tmp/h" 2>&1
   contains "help-$c" "$tmp/h" "--report FILE"
 done
