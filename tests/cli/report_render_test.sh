@@ -3,6 +3,8 @@
 # document: SVG and XHTML well-formedness with Python's XML parser
 # (tests/ref/report_xml_check.py), then headless Chromium: no console
 # errors, the DOM holds the svg elements, and the screenshot is not blank.
+# With CAUSAL_CLI=path/to/causal in the environment the --report pages of
+# the CLI commands are checked the same way.
 # usage: report_render_test.sh REPORT_GALLERY [KEEP_DIR]
 set -u
 gallery="${1:?usage: report_render_test.sh REPORT_GALLERY}"
@@ -13,6 +15,23 @@ mkdir -p "$out"
 py=/usr/bin/python3
 status=0
 "$gallery" "$out" || { echo "FAIL: report_gallery"; exit 1; }
+# with CAUSAL_CLI set (tests/meson.build): the reports of the CLI commands
+# whose pictures are drawn from their results
+if [ -n "${CAUSAL_CLI:-}" ]; then
+  root="$(cd "$here/.." && pwd)"
+  lalonde="--data $root/data/lalonde.csv --treatment treat --outcome re78 --covariates age,educ,race,married,nodegree,re74,re75"
+  while read -r name args; do
+    # shellcheck disable=SC2086
+    "$CAUSAL_CLI" $args --report "$out/$name.html" >/dev/null 2>&1 ||
+      { echo "FAIL: causal $args --report"; status=1; }
+  done <<EOF_CLI
+cli_sequential sequential --k 5 --z 0.9,1.8,2.4
+cli_bayes bayes --a 120,1000 --b 145,1000
+cli_psm psm $lalonde
+cli_ipw ipw $lalonde
+cli_fuse fuse --rct 0.05,0.01 --obs 0.09,0.004 --obs 0.08,0.006 --method power-prior --bias-var 0.0004
+EOF_CLI
+fi
 "$py" "$here/ref/report_xml_check.py" "$out" || status=1
 
 chrome=""
