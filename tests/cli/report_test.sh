@@ -181,15 +181,20 @@ assert abs(float(love[1]) - abs(float(bal[3]))) < 1e-3, (love, bal)
 assert abs(float(love[2]) - abs(float(bal[10]))) < 1e-3, (love, bal)
 PY
 
-# psm: balance table in the text output (MatchIt summary() of
-# matchit(treat ~ age + educ + race + married + nodegree + re74 + re75,
-# data = lalonde): race[black] std. mean diff. 1.7615 before, 1.0259 after),
-# love plot, overlap histograms, effect forest plot and tables
+# psm: balance table in the text output, against MatchIt 4.5.1's summary()
+# of matchit(treat ~ age + educ + race + married + nodegree + re74 + re75,
+# data = lalonde) (--compat: MatchIt's own matches; tests/ref/
+# psm_balance_reference.R): Std. Mean Diff., Var. Ratio and eCDF Max
+# before and after matching; then the report: love plot,
+# overlap histograms, effect forest plot and tables
 psm_args="--data $root/data/lalonde.csv --treatment treat --outcome re78 --covariates age,educ,race,married,nodegree,re74,re75"
 # shellcheck disable=SC2086
+"$causal" psm $psm_args --compat >"$tmp/psm_mi.txt" 2>&1; check psm-compat $? 0
+contains psm-balance "$tmp/psm_mi.txt" "race[black]      1.7615          .     0.6404     1.0259          .     0.3730  **"
+contains psm-balance-age "$tmp/psm_mi.txt" "age             -0.3094     0.4400     0.1577     0.0854     0.4633     0.2541  *-"
+contains psm-balance-re74 "$tmp/psm_mi.txt" "re74            -0.7211     0.5181     0.4470    -0.0780     1.2629     0.2865  *-"
+# shellcheck disable=SC2086
 "$causal" psm $psm_args >"$tmp/psm_plain.txt" 2>&1; check psm-plain $? 0
-contains psm-balance "$tmp/psm_plain.txt" "race[black]      1.7615          .     0.6404     1.0259          .     0.3730  **"
-contains psm-balance-age "$tmp/psm_plain.txt" "age             -0.3094     0.4400     0.1577     0.0718     0.4568     0.2541  *-"
 # shellcheck disable=SC2086
 "$causal" psm $psm_args --report "$tmp/psm.html" --markdown "$tmp/psm.md" \
   >"$tmp/psm.txt" 2>&1; check psm $? 0
