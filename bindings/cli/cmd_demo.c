@@ -113,6 +113,12 @@ static const causal_result *find_detail(const demo_step *st, size_t n,
   return NULL;
 }
 
+static int covers(const demo_est *e) {
+  if (!isfinite(e->truth) || !isfinite(e->conf_low) || !isfinite(e->conf_high))
+    return -1;
+  return e->conf_low <= e->truth && e->truth <= e->conf_high;
+}
+
 /* Column of a dataset as doubles in a new malloc'ed array. */
 static int col_f64(const causal_dataset *ds, const char *name, double **out) {
   size_t j, n = causal_dataset_nrows(ds);
@@ -721,6 +727,416 @@ static int step_did(demo *d, demo_step *s) {
   return CAUSAL_OK;
 }
 
+/* ---- report: report.html and report.md (report.h) ----------------------- */
+
+/* The estimates of step `step` (NULL if it did not run). */
+static const demo_step *find_step(const demo *d, const char *step) {
+  for (size_t k = 0; k < d->ndone; k++)
+    if (strcmp(d->done[k].name, step) == 0 && d->done[k].rc == CAUSAL_OK)
+      return &d->done[k];
+  return NULL;
+}
+
+/* Estimate of step `step` whose label is `label` (NULL: absent). */
+static const demo_est *find_est(const demo *d, const char *step,
+                                const char *label) {
+  const demo_step *s = find_step(d, step);
+  for (size_t i = 0; s != NULL && i < s->nest; i++)
+    if (strcmp(s->est[i].label, label) == 0)
+      return &s->est[i];
+  return NULL;
+}
+
+static void fmt(char *b, size_t cap, double v) {
+  if (isfinite(v))
+    snprintf(b, cap, "%.4f", v);
+  else
+    snprintf(b, cap, "-");
+}
+
+/* Estimates beside the truth, and the step timings. */
+static int report_tables(causal_report *rp, const demo *d) {
+  static const char *const cols[] = {"step",     "estimate", "method",
+                                     "truth",    "estimate", "std. error",
+                                     "95% interval", "covers"};
+  enum { NC = 8, W = 64 };
+  size_t nrow = 0;
+  for (size_t k = 0; k < d->ndone; k++)
+    nrow += d->done[k].nest;
+  const char **cells = calloc((nrow ? nrow : 1) * NC, sizeof *cells);
+  char(*buf)[W] = calloc((nrow ? nrow : 1) * NC, sizeof *buf);
+  int rc = cells && buf ? CAUSAL_OK : CAUSAL_ENOMEM;
+  size_t r = 0;
+  for (size_t k = 0; rc == CAUSAL_OK && k < d->ndone; k++)
+    for (size_t i = 0; i < d->done[k].nest; i++, r++) {
+      const demo_est *e = &d->done[k].est[i];
+      char lo[24], hi[24];
+      const char **c = cells + r * NC;
+      char(*b)[W] = buf + r * NC;
+      c[0] = d->done[k].name;
+      c[1] = e->label;
+      c[2] = e->method;
+      fmt(b[3], W, e->truth);
+      fmt(b[4], W, e->estimate);
+      fmt(b[5], W, e->std_error);
+      fmt(lo, sizeof lo, e->conf_low);
+      fmt(hi, sizeof hi, e->conf_high);
+      snprintf(b[6], W, "[%s, %s]", lo, hi);
+      int cv = covers(e);
+      snprintf(b[7], W, "%s", cv < 0 ? "-" : cv ? "yes" : "NO");
+      for (int j = 3; j < NC; j++)
+        c[j] = b[j];
+    }
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Estimates beside the truth");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_table(
+        rp,
+        "Truth: the sample estimand computed from the generated units' "
+        "potential outcomes. covers: the 95% interval contains the truth.",
+        cols, NC, cells, nrow);
+  free(cells);
+  free(buf);
+  /* timings */
+  static const char *const tc[] = {"step", "what", "seconds", "CPU seconds",
+                                   "status"};
+  const char *tcell[32 * 5];
+  char tb[32][3][64];
+  size_t nt = 0;
+  for (size_t k = 0; rc == CAUSAL_OK && k < d->ndone && nt < 32; k++, nt++) {
+    const demo_step *st = &d->done[k];
+    snprintf(tb[nt][0], 64, "%.3f", st->seconds);
+    snprintf(tb[nt][1], 64, "%.3f", st->cpu_seconds);
+    snprintf(tb[nt][2], 64, "%s",
+             st->rc == 0 ? "ok" : st->rc == DEMO_SKIPPED ? "skipped" : "error");
+    const char **c = tcell + nt * 5;
+    c[0] = st->name;
+    c[1] = st->description;
+    c[2] = tb[nt][0];
+    c[3] = tb[nt][1];
+    c[4] = tb[nt][2];
+  }
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Step timings");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_table(rp,
+                                 "Wall and process CPU time of each step "
+                                 "before this report (the report step "
+                                 "itself is in results.json).",
+                                 tc, 5, tcell, nt);
+  return rc;
+}
+
+/* Love plot: |SMD| of the obs covariates before adjustment, after
+ * weighting and after matching (when the matching step ran). */
+static int report_love(causal_report *rp, const demo *d) {
+  const demo_step *b = find_step(d, "balance");
+  const causal_result *obs = b ? find_detail(b, 1, "balance", "obs") : NULL;
+  const causal_result *mt =
+      b ? find_detail(b, 1, "balance", "obs_matched") : NULL;
+  const causal_result *rct = b ? find_detail(b, 1, "balance", "rct") : NULL;
+  double v[4][BAL_P];
+  if (!balance_col(obs, BAL_SMD, v[0]) || !balance_col(obs, BAL_SMD_ADJ, v[1]))
+    return causal_report_add_paragraph(rp, "Balance: not available.");
+  int have_m = balance_col(mt, BAL_SMD_ADJ, v[2]);
+  int have_r = balance_col(rct, BAL_SMD, v[3]);
+  for (int s = 0; s < 4; s++)
+    for (size_t j = 0; j < BAL_P; j++)
+      v[s][j] = fabs(v[s][j]);
+  causal_chart *c = NULL;
+  int rc = causal_chart_new(&c, CAUSAL_CHART_LOVE,
+                            "Covariate balance, observational users");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(c, "|standardized mean difference|", NULL);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_rows(c, BAL_COVS, BAL_P);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_row_points(c, "before adjustment", v[0], BAL_P);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_row_points(c, "after IPW (ATT weights)", v[1],
+                                     BAL_P);
+  if (rc == CAUSAL_OK && have_m)
+    rc = causal_chart_add_row_points(c, "after 1:1 matching", v[2], BAL_P);
+  if (rc == CAUSAL_OK && have_r)
+    rc = causal_chart_add_row_points(c, "randomized experiment", v[3], BAL_P);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_refline(c, CAUSAL_CHART_AXIS_X, 0.1, "0.1");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_caption(
+        c, "SMD: mean difference / SD of the treated (MatchIt).");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Covariate balance");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_chart(rp, c);
+  causal_chart_free(c);
+  return rc;
+}
+
+/* Propensity overlap: histograms of the fitted scores by arm. */
+static int report_overlap(causal_report *rp, const demo *d) {
+  if (d->ps == NULL)
+    return causal_report_add_paragraph(rp, "Propensity scores: not available.");
+  size_t n = d->nps, n1 = 0;
+  for (size_t i = 0; i < n; i++)
+    n1 += d->ps_treated[i] != 0;
+  double *a = malloc((n ? n : 1) * sizeof *a);
+  if (a == NULL)
+    return CAUSAL_ENOMEM;
+  size_t k1 = 0, k0 = n1; /* treated first, then controls */
+  for (size_t i = 0; i < n; i++)
+    a[d->ps_treated[i] != 0 ? k1++ : k0++] = d->ps[i];
+  causal_chart *c = NULL;
+  int rc = causal_chart_new(&c, CAUSAL_CHART_HISTOGRAM,
+                            "Propensity-score overlap by arm");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(c, "estimated propensity score",
+                                 "share of the arm");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_double(c, CAUSAL_CHART_BINS, 40);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_histogram(c, "control", a + n1, n - n1);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_histogram(c, "treated", a, n1);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_caption(
+        c, "Logit on tenure, mobile and pre_revenue.");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Propensity-score overlap");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_chart(rp, c);
+  causal_chart_free(c);
+  free(a);
+  return rc;
+}
+
+/* A forest plot of the estimates (step, label) that exist, with the truth
+ * as the reference line. */
+static int report_forest(causal_report *rp, const demo *d, const char *title,
+                         const char *caption, const char *const (*rows)[3],
+                         size_t nrows, double truth) {
+  const char *labels[16];
+  double est[16], lo[16], hi[16];
+  size_t n = 0;
+  for (size_t i = 0; i < nrows && n < 16; i++) {
+    const demo_est *e = find_est(d, rows[i][0], rows[i][1]);
+    if (e == NULL || !isfinite(e->estimate))
+      continue;
+    labels[n] = rows[i][2];
+    est[n] = e->estimate;
+    lo[n] = isfinite(e->conf_low) ? e->conf_low : NAN;
+    hi[n] = isfinite(e->conf_high) ? e->conf_high : NAN;
+    n++;
+  }
+  if (n == 0)
+    return CAUSAL_OK;
+  causal_chart *c = NULL;
+  int rc = causal_chart_forest_plot(&c, title, labels, est, lo, hi, n, NAN);
+  if (rc == CAUSAL_OK && isfinite(truth))
+    rc = causal_chart_add_refline(c, CAUSAL_CHART_AXIS_X, truth, "truth");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(c, "effect on revenue per user (95% CI)",
+                                 NULL);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_caption(c, caption);
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_chart(rp, c);
+  causal_chart_free(c);
+  return rc;
+}
+
+/* Posterior of the conversion lift B - A: the Beta(1 + s, 1 + n - s)
+ * posteriors of the arms are far apart relative to their widths at this
+ * size, so the picture is the density of the difference (normal
+ * approximation with the Beta means and variances; exact enough at
+ * hundreds of thousands of users). */
+static int report_posterior(causal_report *rp, const demo *d) {
+  const demo_step *s = find_step(d, "bayes");
+  if (s == NULL)
+    return CAUSAL_OK;
+  enum { G = 201 };
+  double m = 0, v = 0;
+  for (int k = 0; k < 2; k++) {
+    double a = 1 + d->conv_succ[k], b = 1 + d->conv_trials[k] -
+                                        d->conv_succ[k];
+    double mk = a / (a + b);
+    m += k ? mk : -mk;
+    v += mk * (1 - mk) / (a + b + 1);
+  }
+  double sd = sqrt(v), x[G], y[G];
+  for (int i = 0; i < G; i++) {
+    x[i] = m + sd * (-4.5 + 9.0 * i / (G - 1));
+    double z = (x[i] - m) / sd;
+    y[i] = exp(-0.5 * z * z) / (sd * 2.5066282746310002) /* sqrt(2 pi) */;
+  }
+  causal_chart *c = NULL;
+  int rc = causal_chart_new(&c, CAUSAL_CHART_DENSITY,
+                            "Bayesian A/B: posterior of the conversion lift");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(c, "conversion rate B - A",
+                                 "posterior density");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_line(c, "posterior of B - A", x, y, G, 0);
+  double t = truth_of(d, "rct_ate_conversion");
+  if (rc == CAUSAL_OK && isfinite(t) && t > x[0] && t < x[G - 1])
+    rc = causal_chart_add_refline(c, CAUSAL_CHART_AXIS_X, t, "truth");
+  const causal_result *r = find_detail(s, 1, "bayes", "conversion_beta");
+  char cap[256];
+  snprintf(cap, sizeof cap, "Beta(1, 1) priors per arm; P(B > A) = %.4f.",
+           r ? cli_scalar(r, "prob_b_beats_a") : NAN);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_caption(c, cap);
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Bayesian A/B on conversion");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_chart(rp, c);
+  causal_chart_free(c);
+  return rc;
+}
+
+/* Event-study coefficients against the time relative to adoption. */
+static int report_event_study(causal_report *rp, const demo *d) {
+  const demo_step *s = find_step(d, "did");
+  const causal_result *r = s ? find_detail(s, 1, "did", "event_study") : NULL;
+  const double *tab, *et;
+  size_t k, nc, k2;
+  if (r == NULL ||
+      causal_result_get_matrix(r, "event", &tab, &k, &nc) != CAUSAL_OK ||
+      causal_result_get_vector(r, "event_time", &et, &k2) != CAUSAL_OK ||
+      k2 != k || nc < 6)
+    return CAUSAL_OK;
+  double ref = cli_scalar(r, "reference"); /* its row: 0 [0, 0] */
+  causal_chart *c = NULL;
+  int rc = causal_chart_new(&c, CAUSAL_CHART_INTERVAL,
+                            "Difference-in-differences: event study");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_labels(c, "periods since adoption",
+                                 "effect on revenue (95% CI)");
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_intervals(c, "coefficient", et, tab, tab + 4 * k,
+                                    tab + 5 * k, k);
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_add_refline(c, CAUSAL_CHART_AXIS_Y, 0, NULL);
+  if (rc == CAUSAL_OK && isfinite(truth_of(d, "did_att")))
+    rc = causal_chart_add_refline(c, CAUSAL_CHART_AXIS_Y,
+                                  truth_of(d, "did_att"), "true ATT");
+  char cap[256];
+  snprintf(cap, sizeof cap,
+           "Reference period r = %g (0). CR1 by unit; pre-trend p = %.3f.",
+           ref, cli_scalar(r, "pretrend_p_value"));
+  if (rc == CAUSAL_OK)
+    rc = causal_chart_set_caption(c, cap);
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Difference-in-differences");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_chart(rp, c);
+  causal_chart_free(c);
+  return rc;
+}
+
+static int write_file(const char *dir, const char *name, const char *text,
+                      size_t len) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (f == NULL) {
+    fprintf(stderr, "%s demo: cannot write '%s': %s\n", prog, path,
+            strerror(errno));
+    return CAUSAL_EIO;
+  }
+  size_t w = fwrite(text, 1, len, f);
+  if (fclose(f) != 0 || w != len)
+    return CAUSAL_EIO;
+  return CAUSAL_OK;
+}
+
+static int step_report(demo *d, demo_step *s) {
+  static const char *const rct_rows[][3] = {
+      {"rct", "revenue: difference in means", "difference in means (Welch)"},
+      {"rct", "revenue: CUPED", "CUPED on pre_revenue"}};
+  static const char *const ate_rows[][3] = {
+      {"rct", "revenue: difference in means", "randomized: difference in means"},
+      {"rct", "revenue: CUPED", "randomized: CUPED"},
+      {"weighting", "revenue: AIPW ATE", "observational: AIPW ATE"},
+      {"fusion", "revenue: inverse-variance weighted", "fused: IVW"},
+      {"fusion", "revenue: bias-aware", "fused: bias-aware"}};
+  static const char *const att_rows[][3] = {
+      {"observational", "revenue: naive treated - control", "naive difference"},
+      {"observational", "revenue: regression-adjusted ATT", "regression (OLS)"},
+      {"weighting", "revenue: Hajek IPW ATT", "Hajek IPW"},
+      {"weighting", "revenue: AIPW ATT", "AIPW"},
+      {"matching", "revenue: 1:1 matching, cluster-robust SE",
+       "1:1 matching (cluster-robust SE)"},
+      {"matching", "revenue: 1:1 matching, Abadie-Imbens SE",
+       "matching (Abadie-Imbens SE)"}};
+  causal_report *rp = NULL;
+  char intro[1024];
+  snprintf(intro, sizeof intro,
+           "Synthetic scenario (seed %llu, %zu rows): a randomized "
+           "experiment on %.0f users, an observational population of %.0f "
+           "users who self-selected into treatment on tenure, mobile and "
+           "pre-period revenue, and a panel of %.0f units over %.0f periods "
+           "with staggered adoption. Every estimate is shown beside the true "
+           "effect of these data (docs/demo.md).",
+           (unsigned long long)d->seed, d->rows, truth_of(d, "n_rct"),
+           truth_of(d, "n_obs"), truth_of(d, "n_units"),
+           truth_of(d, "n_periods"));
+  int rc = causal_report_new(&rp, "causal demo: estimates beside the truth");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_paragraph(rp, intro);
+  if (rc == CAUSAL_OK)
+    rc = report_tables(rp, d);
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Randomized, observational and "
+                                          "fused estimates");
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_paragraph(
+        rp, "The randomized and the observational users come from the same "
+            "population, so the randomized ATE and the observational AIPW "
+            "ATE estimate the same quantity; fusion combines them. On the "
+            "treated observational users (ATT), adjustment for the observed "
+            "confounders removes the bias of the naive comparison.");
+  if (rc == CAUSAL_OK)
+    rc = report_forest(rp, d, "Average effect on revenue (ATE)",
+                       "Dashed: the true ATE of the randomized users.",
+                       ate_rows, sizeof ate_rows / sizeof ate_rows[0],
+                       truth_of(d, "rct_ate_revenue"));
+  if (rc == CAUSAL_OK)
+    rc = report_forest(rp, d, "Effect on the treated observational users (ATT)",
+                       "Dashed: the true ATT. The naive difference is "
+                       "confounded.",
+                       att_rows, sizeof att_rows / sizeof att_rows[0],
+                       truth_of(d, "obs_att_revenue"));
+  if (rc == CAUSAL_OK)
+    rc = report_love(rp, d);
+  if (rc == CAUSAL_OK)
+    rc = report_overlap(rp, d);
+  if (rc == CAUSAL_OK)
+    rc = causal_report_add_heading(rp, 2, "Randomized experiment: CUPED");
+  if (rc == CAUSAL_OK)
+    rc = report_forest(rp, d, "Revenue lift: plain vs CUPED",
+                       "CUPED on pre-period revenue. Dashed: the true ATE.",
+                       rct_rows, 2, truth_of(d, "rct_ate_revenue"));
+  if (rc == CAUSAL_OK)
+    rc = report_posterior(rp, d);
+  if (rc == CAUSAL_OK)
+    rc = report_event_study(rp, d);
+  char *html = NULL, *md = NULL;
+  size_t hl = 0, ml = 0;
+  if (rc == CAUSAL_OK)
+    rc = causal_report_to_html(rp, &html, &hl);
+  if (rc == CAUSAL_OK)
+    rc = causal_report_to_markdown(rp, &md, &ml);
+  if (rc == CAUSAL_OK)
+    rc = write_file(d->out_dir, "report.html", html, hl);
+  if (rc == CAUSAL_OK)
+    rc = write_file(d->out_dir, "report.md", md, ml);
+  causal_free(html);
+  causal_free(md);
+  causal_report_free(rp);
+  (void)s;
+  return rc;
+}
+
 /* ---- the pipeline --------------------------------------------------------
  * Integration points (modules on other branches), one row each, in this
  * order: after "observational": "matching" (match.h), "weighting"
@@ -749,6 +1165,9 @@ static const struct {
      "weighting"},
     {"did", step_did, "difference-in-differences on the panel: TWFE and "
                       "event study"},
+    {"report", step_report,
+     "report.html and report.md: estimates, balance, overlap, CUPED, "
+     "posterior, event study, forest plots"},
 };
 enum { NSTEPS = sizeof steps / sizeof steps[0] };
 
@@ -780,12 +1199,6 @@ static void json_str(FILE *f, const char *s) {
       fputc(*p, f);
   }
   fputc('"', f);
-}
-
-static int covers(const demo_est *e) {
-  if (!isfinite(e->truth) || !isfinite(e->conf_low) || !isfinite(e->conf_high))
-    return -1;
-  return e->conf_low <= e->truth && e->truth <= e->conf_high;
 }
 
 static int write_result(FILE *f, const causal_result *r) {
@@ -876,13 +1289,6 @@ static int write_json(FILE *f, const demo *d, const demo_step *st,
   return CAUSAL_OK;
 }
 
-static void fmt(char *b, size_t cap, double v) {
-  if (isfinite(v))
-    snprintf(b, cap, "%.4f", v);
-  else
-    snprintf(b, cap, "-");
-}
-
 static void print_summary(const demo *d, const demo_step *st, double total,
                           const char *path) {
   printf("causal demo: seed %llu, %zu rows: randomized experiment %.0f "
@@ -943,6 +1349,8 @@ static void print_summary(const demo *d, const demo_step *st, double total,
            st[k].rc != 0 && st[k].rc != DEMO_SKIPPED ? st[k].error : "");
   printf("%-13s %9.3f %9.3f\n\nresults: %s\n", "total", total, d->total_cpu,
          path);
+  if (strcmp(st[NSTEPS - 1].name, "report") == 0 && st[NSTEPS - 1].rc == 0)
+    printf("report:  %s/report.html (and report.md)\n", d->out_dir);
 }
 
 /* ======================================================================

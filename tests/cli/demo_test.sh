@@ -48,7 +48,7 @@ assert d["scenario"]["kind"] == "scenario"
 assert sc["n_rct"] + sc["n_obs"] + sc["n_panel"] == 60000
 names = [s["name"] for s in d["steps"]]
 for want in ("simulate", "rct", "bayes", "observational", "weighting",
-             "balance", "did"):
+             "balance", "did", "report"):
     assert want in names, (want, names)
 steps = {s["name"]: s for s in d["steps"]}
 for s in d["steps"]:
@@ -99,6 +99,19 @@ for e in w.values():  # within 4 SE (both ATT intervals miss at seed 42:
 assert w["revenue: AIPW ATE"]["estimand"] == "obs_ate_revenue"
 assert "weights" not in steps["weighting"]["details"]["hajek_att"]["entries"]
 PY
+
+# ---- the report: well-formed XHTML with inline SVG charts, and Markdown ----
+contains table-report "$tmp/t" "report:  $tmp/a/report.html"
+contains report-svg "$tmp/a/report.html" "<svg"
+for t in "Estimates beside the truth" "Covariate balance" "Propensity-score overlap" \
+  "Revenue lift: plain vs CUPED" "posterior of the conversion lift" \
+  "Difference-in-differences: event study" "Average effect on revenue (ATE)"; do
+  contains "report-$t" "$tmp/a/report.html" "$t"
+  contains "report-md-$t" "$tmp/a/report.md" "$t"
+done
+mkdir "$tmp/xml" && cp "$tmp/a/report.html" "$tmp/xml/"
+if /usr/bin/python3 "$(dirname "$0")/../ref/report_xml_check.py" "$tmp/xml" >"$tmp/xc" 2>&1
+then pass=$((pass + 1)); else echo "FAIL: report-xml"; cat "$tmp/xc"; fail=$((fail + 1)); fi
 
 # ---- --json: the same document on stdout; deterministic estimates ----
 "$causal" demo --rows 60000 --seed 42 --out "$tmp/b" --json >"$tmp/j" 2>"$tmp/e"
