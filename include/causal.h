@@ -24,5 +24,8 @@
 #include "causal/balance.h"
 #include "causal/weighting.h"
 #include "causal/sensitivity.h"
+#include "causal/match.h"
+#include "causal/sampler.h"
+#include "causal/fusion.h"
 
 #endif /* CAUSAL_H */

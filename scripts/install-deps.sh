@@ -7,7 +7,8 @@ if [ "${1:-}" = "--test" ]; then
   pkgs+=(libcmocka-dev clang abigail-tools python3-pytest python3-numpy
          python3-pandas python3-scipy python3-mpmath python3-statsmodels
          r-base-core r-base-dev r-cran-sandwich r-cran-aer)
-  pkgs+=(chromium)
+  pkgs+=(r-cran-matchit r-cran-matching r-cran-posterior r-cran-metafor)
+  pkgs+=(chromium fonts-dejavu-core)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

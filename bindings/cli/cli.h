@@ -103,5 +103,7 @@ int cmd_demo(const char *cmd, int argc, char **argv);
 int cmd_sequential(const char *cmd, int argc, char **argv);
 int cmd_bayes(const char *cmd, int argc, char **argv);
 int cmd_ipw(const char *cmd, int argc, char **argv);
+int cmd_psm(const char *cmd, int argc, char **argv);
+int cmd_fuse(const char *cmd, int argc, char **argv);
 
 #endif

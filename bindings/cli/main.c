@@ -24,6 +24,8 @@ static const struct {
     {"sequential", cmd_sequential, "group-sequential boundaries and monitoring (Lan-DeMets spending)"},
     {"bayes", cmd_bayes, "Bayesian A/B from per-arm aggregates: P(B>A), loss, intervals"},
     {"ipw", cmd_ipw, "inverse probability weighting and AIPW with balance tables"},
+    {"psm", cmd_psm, "propensity-score matching (MatchIt rules; CR and Abadie-Imbens SEs)"},
+    {"fuse", cmd_fuse, "fuse randomized and observational estimates"},
 };
 
 static void usage(FILE *f) {

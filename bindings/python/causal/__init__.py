@@ -51,6 +51,10 @@ from .did import did, event_study, breusch_pagan, DidResult  # noqa: F401
 from .simulate import simulate_scenario  # noqa: F401
 from .report import Report, Chart  # noqa: F401
 from .observational import propensity, balance, ipw, aipw, evalue, refute  # noqa
+from .matching import match, match_ai, MatchResult  # noqa: F401
+from .sampler import (nuts, beta_binomial, gamma_poisson, normal_nig, gibbs_two_group, mcmc_summary, rhat, ess_bulk, ess_tail, ess_mean, mcse_mean, hdi, SamplerResult)  # noqa: F401,E501
+from .fusion import (fuse, fusion_curve, fuse_strata, fuse_data,  # noqa
+                     transport, surrogate_index)
 
 __version__ = "0.1.0"
 
@@ -90,3 +94,4 @@ __all__ += ["RegressionAccumulator", "stream_fit"]  # causal.stream
 __all__ += ["did", "event_study", "breusch_pagan", "DidResult"]  # causal.did
 __all__ += ["simulate_scenario"]  # causal.simulate
 __all__ += ["Report", "Chart"]  # causal.report
+__all__ += ["fuse", "fusion_curve", "fuse_strata", "fuse_data", "transport", "surrogate_index"]  # noqa: E501 causal.fusion

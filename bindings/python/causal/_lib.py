@@ -184,7 +184,9 @@ def _source_tree_candidates():
         return []
     found = []
     for pattern in ("build*/lib/libcausal.so.0", "build*/lib/libcausal.so"):
-        found.extend(sorted(glob.glob(os.path.join(root, pattern))))
+        # A half-built tree can leave a dangling symlink: skip it.
+        found.extend(f for f in sorted(glob.glob(os.path.join(root, pattern)))
+                     if os.path.exists(f))
     # Newest build first: the one the developer touched last. Sanitizer
     # builds are skipped unless their runtime is preloaded: loading one into
     # a plain interpreter aborts the process rather than failing.

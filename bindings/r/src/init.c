@@ -11,6 +11,7 @@
 
 static const R_CallMethodDef call_methods[] = {
     ENTRY(C_version, 0),
+    ENTRY(C_sampler_run, 8), ENTRY(C_mcmc_summary, 4),
     ENTRY(C_strerror, 1),
     ENTRY(C_alloc_track, 2),
     ENTRY(C_alloc_count, 0),
@@ -61,7 +62,9 @@ static const R_CallMethodDef call_methods[] = {
     ENTRY(C_did_fit, 2),
     ENTRY(C_simulate_scenario, 2),
     ENTRY(C_propensity_fit, 2), ENTRY(C_weighting_fit, 3), ENTRY(C_balance, 3), ENTRY(C_evalue, 5),
+    ENTRY(C_match_run, 3),
     ENTRY(C_regress_bptest, 4),
+    ENTRY(C_fusion_estimates, 4), ENTRY(C_fusion_curve, 5), ENTRY(C_fusion_strata, 5), ENTRY(C_fusion_data, 3),
     ENTRY(C_abstats_new, 2), ENTRY(C_abstats_clone, 1), ENTRY(C_abstats_reset, 1), ENTRY(C_abstats_info, 1), ENTRY(C_abstats_update, 4), ENTRY(C_abstats_merge, 2), ENTRY(C_abstats_from_aggregates, 5), ENTRY(C_abstats_from_sums, 3), ENTRY(C_abstats_from_counts, 2), ENTRY(C_abstats_get, 3), ENTRY(C_abstats_serialize, 1), ENTRY(C_abstats_deserialize, 1), ENTRY(C_abtest_compare, 4), ENTRY(C_abtest_analyze, 4), ENTRY(C_abtest_bootstrap, 3), ENTRY(C_abtest_srm, 2), ENTRY(C_p_adjust, 2), ENTRY(C_dunnett, 5),
     ENTRY(C_power_solve, 2), ENTRY(C_pnt, 4), ENTRY(C_gs_new, 1), ENTRY(C_gs_design, 2), ENTRY(C_gs_look, 3), ENTRY(C_gs_result, 1), ENTRY(C_gs_nlooks, 1), ENTRY(C_gs_serialize, 1), ENTRY(C_gs_deserialize, 1), ENTRY(C_bayes, 2), ENTRY(C_bayes_prob_beta, 2), ENTRY(C_decide, 8), ENTRY(C_msprt, 5),
     ENTRY(C_report_render, 2), ENTRY(C_chart_svg, 1),

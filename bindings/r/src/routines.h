@@ -6,6 +6,7 @@
 #include <Rinternals.h>
 
 SEXP C_version(void);
+SEXP C_sampler_run(SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP, SEXP); SEXP C_mcmc_summary(SEXP, SEXP, SEXP, SEXP);
 SEXP C_strerror(SEXP);
 SEXP C_alloc_track(SEXP, SEXP);
 SEXP C_alloc_count(void);
@@ -56,6 +57,8 @@ SEXP C_regress_acc_serialize(SEXP);
 SEXP C_regress_acc_deserialize(SEXP);
 SEXP C_did_fit(SEXP, SEXP);
 SEXP C_simulate_scenario(SEXP, SEXP);
+SEXP C_match_run(SEXP, SEXP, SEXP);
+SEXP C_fusion_estimates(SEXP, SEXP, SEXP, SEXP); SEXP C_fusion_curve(SEXP, SEXP, SEXP, SEXP, SEXP); SEXP C_fusion_strata(SEXP, SEXP, SEXP, SEXP, SEXP); SEXP C_fusion_data(SEXP, SEXP, SEXP);
 SEXP C_regress_bptest(SEXP, SEXP, SEXP, SEXP);
 SEXP C_abstats_new(SEXP, SEXP);
 SEXP C_abstats_clone(SEXP);
