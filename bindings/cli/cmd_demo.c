@@ -727,7 +727,7 @@ static int step_did(demo *d, demo_step *s) {
   return CAUSAL_OK;
 }
 
-/* ---- report: report.html and report.md (report.h) ----------------------- */
+/* ---- fusion: randomized + observational (fusion.h) --------------------- */
 
 /* The estimates of step `step` (NULL if it did not run). */
 static const demo_step *find_step(const demo *d, const char *step) {
@@ -746,6 +746,54 @@ static const demo_est *find_est(const demo *d, const char *step,
       return &s->est[i];
   return NULL;
 }
+
+static int fuse(demo *d, demo_step *s, int method, const double est[2],
+                const double se[2], const char *label, const char *how,
+                const char *detail) {
+  causal_fusion *f = NULL;
+  causal_result *r = NULL;
+  int rc = causal_fusion_new(&f, method);
+  if (rc == CAUSAL_OK)
+    rc = causal_fusion_estimates(&r, f, est, se, 2, NULL);
+  causal_fusion_free(f);
+  if (rc != CAUSAL_OK)
+    return rc;
+  demo_add(d, s, label, how, "rct_ate_revenue", cli_scalar(r, "estimate"),
+           cli_scalar(r, "std_error"), cli_scalar(r, "conf_low"),
+           cli_scalar(r, "conf_high"));
+  demo_detail(s, detail, r);
+  return CAUSAL_OK;
+}
+
+/* The randomized CUPED estimate (source 0) with the observational AIPW
+ * ATE, which targets the same population effect: inverse-variance
+ * weighting (valid only if the observational estimate is unbiased; the
+ * library warns), the MSE-optimal convex weight with the squared bias
+ * estimated from the data, and the robust mixture prior. */
+static int step_fusion(demo *d, demo_step *s) {
+  const demo_est *r = find_est(d, "rct", "revenue: CUPED");
+  const demo_est *o = find_est(d, "weighting", "revenue: AIPW ATE");
+  if (r == NULL || o == NULL) {
+    fprintf(stderr, "%s demo: fusion needs the rct and weighting steps\n",
+            prog);
+    return CAUSAL_EINVAL;
+  }
+  double est[2] = {r->estimate, o->estimate};
+  double se[2] = {r->std_error, o->std_error};
+  int rc = fuse(d, s, CAUSAL_FUSION_IVW, est, se,
+                "revenue: inverse-variance weighted",
+                "RCT CUPED + obs AIPW ATE, IVW (assumes no obs bias)", "ivw");
+  if (rc == CAUSAL_OK)
+    rc = fuse(d, s, CAUSAL_FUSION_MSE, est, se, "revenue: bias-aware",
+              "MSE-optimal weight, squared bias estimated", "mse");
+  if (rc == CAUSAL_OK)
+    rc = fuse(d, s, CAUSAL_FUSION_MIXTURE, est, se,
+              "revenue: robust mixture prior",
+              "obs as a robust mixture prior, updated by the RCT", "mixture");
+  return rc;
+}
+
+/* ---- report: report.html and report.md (report.h) ----------------------- */
 
 static void fmt(char *b, size_t cap, double v) {
   if (isfinite(v))
@@ -1049,6 +1097,38 @@ static int write_file(const char *dir, const char *name, const char *text,
   return CAUSAL_OK;
 }
 
+/* The fusion diagnostics: the bias test and the methods' warnings. */
+static int report_fusion_notes(causal_report *rp, const demo *d) {
+  const demo_step *s = find_step(d, "fusion");
+  const causal_result *ivw = s ? find_detail(s, 1, "fusion", "ivw") : NULL;
+  const causal_result *mse = s ? find_detail(s, 1, "fusion", "mse") : NULL;
+  if (ivw == NULL)
+    return CAUSAL_OK;
+  char txt[2048];
+  int n = snprintf(txt, sizeof txt,
+                   "Fusion: observational - randomized difference %.4f "
+                   "(SE %.4f, p = %.3f); IVW gives the randomized estimate "
+                   "weight %.3f (efficiency gain %.2f)",
+                   cli_scalar(ivw, "bias_difference"),
+                   cli_scalar(ivw, "bias_std_error"),
+                   cli_scalar(ivw, "bias_p_value"),
+                   cli_scalar(ivw, "rct_weight"),
+                   cli_scalar(ivw, "efficiency_gain"));
+  if (mse != NULL && n > 0 && (size_t)n < sizeof txt)
+    n += snprintf(txt + n, sizeof txt - (size_t)n,
+                  ", the MSE-optimal weight on the observational estimate "
+                  "is %.3f",
+                  cli_scalar(mse, "lambda"));
+  if (n > 0 && (size_t)n < sizeof txt)
+    n += snprintf(txt + n, sizeof txt - (size_t)n, ".");
+  for (size_t i = 0; i < causal_result_nwarnings(ivw) && n > 0 &&
+                     (size_t)n < sizeof txt;
+       i++)
+    n += snprintf(txt + n, sizeof txt - (size_t)n, " Warning (IVW): %s",
+                  causal_result_warning(ivw, i));
+  return causal_report_add_paragraph(rp, txt);
+}
+
 static int step_report(demo *d, demo_step *s) {
   static const char *const rct_rows[][3] = {
       {"rct", "revenue: difference in means", "difference in means (Welch)"},
@@ -1058,7 +1138,8 @@ static int step_report(demo *d, demo_step *s) {
       {"rct", "revenue: CUPED", "randomized: CUPED"},
       {"weighting", "revenue: AIPW ATE", "observational: AIPW ATE"},
       {"fusion", "revenue: inverse-variance weighted", "fused: IVW"},
-      {"fusion", "revenue: bias-aware", "fused: bias-aware"}};
+      {"fusion", "revenue: bias-aware", "fused: bias-aware (MSE weight)"},
+      {"fusion", "revenue: robust mixture prior", "fused: robust mixture"}};
   static const char *const att_rows[][3] = {
       {"observational", "revenue: naive treated - control", "naive difference"},
       {"observational", "revenue: regression-adjusted ATT", "regression (OLS)"},
@@ -1100,6 +1181,8 @@ static int step_report(demo *d, demo_step *s) {
                        "Dashed: the true ATE of the randomized users.",
                        ate_rows, sizeof ate_rows / sizeof ate_rows[0],
                        truth_of(d, "rct_ate_revenue"));
+  if (rc == CAUSAL_OK)
+    rc = report_fusion_notes(rp, d);
   if (rc == CAUSAL_OK)
     rc = report_forest(rp, d, "Effect on the treated observational users (ATT)",
                        "Dashed: the true ATT. The naive difference is "
@@ -1165,6 +1248,8 @@ static const struct {
      "weighting"},
     {"did", step_did, "difference-in-differences on the panel: TWFE and "
                       "event study"},
+    {"fusion", step_fusion,
+     "fusion of the randomized and observational ATE: IVW, MSE, mixture"},
     {"report", step_report,
      "report.html and report.md: estimates, balance, overlap, CUPED, "
      "posterior, event study, forest plots"},

@@ -48,7 +48,7 @@ assert d["scenario"]["kind"] == "scenario"
 assert sc["n_rct"] + sc["n_obs"] + sc["n_panel"] == 60000
 names = [s["name"] for s in d["steps"]]
 for want in ("simulate", "rct", "bayes", "observational", "weighting",
-             "balance", "did", "report"):
+             "balance", "did", "fusion", "report"):
     assert want in names, (want, names)
 steps = {s["name"]: s for s in d["steps"]}
 for s in d["steps"]:
@@ -98,6 +98,15 @@ for e in w.values():  # within 4 SE (both ATT intervals miss at seed 42:
     assert abs(e["error"]) < 4 * e["std_error"], e  # 2.5 and 2.1 SE)
 assert w["revenue: AIPW ATE"]["estimand"] == "obs_ate_revenue"
 assert "weights" not in steps["weighting"]["details"]["hajek_att"]["entries"]
+# fusion of the randomized CUPED and the observational AIPW ATE
+fu = steps["fusion"]
+assert [e["estimand"] for e in fu["estimates"]] == ["rct_ate_revenue"] * 3
+ivw = fu["details"]["ivw"]
+assert ivw["warnings"], ivw  # IVW always warns that it assumes no bias
+assert abs(ivw["entries"]["weights"]["values"][0] + ivw["entries"]["weights"]["values"][1] - 1) < 1e-12
+for e in fu["estimates"]:
+    assert abs(e["error"]) < 4 * e["std_error"], e
+    assert e["std_error"] <= welch["std_error"], e
 PY
 
 # ---- the report: well-formed XHTML with inline SVG charts, and Markdown ----
