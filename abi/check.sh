@@ -10,7 +10,7 @@ set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 build="${1:?usage: abi/check.sh BUILD_DIR}"
-so="$(ls "$build"/lib/libcausal.so.*.*.* | head -n 1)"
+so="$(ls -t "$build"/lib/libcausal.so.*.*.* | head -n 1)"
 status=0
 exported="$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVWiu]$/ {sub(/@.*/, "", $3); print $3}' | sort -u)"
 bad="$(printf '%s\n' "$exported" | grep -vE '^(causal_|CAUSAL_[0-9_]+$)' || true)"

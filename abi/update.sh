@@ -5,7 +5,7 @@
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: abi/update.sh BUILD_DIR}"
-so="$(ls "$build"/lib/libcausal.so.*.*.* | head -n 1)"
+so="$(ls -t "$build"/lib/libcausal.so.*.*.* | head -n 1)"
 nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVWiu]$/ {sub(/@.*/, "", $3); print $3}' \
   | grep '^causal_' | sort -u > "$here/symbols.txt"
 abidw --no-corpus-path --headers-dir "$here/../include" "$so" > "$here/libcausal.abi"

@@ -24,7 +24,7 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 # the shared library too: a configured build dir with only its symlinks
 # would be picked up by the Python binding's source-tree search
-ninja -C "$BUILD" -j2 bench/bench_match lib/libcausal.so.0.1.0 >/dev/null
+ninja -C "$BUILD" -j2 bench/bench_match lib/libcausal.so.0.2.0 >/dev/null
 B=$BUILD/bench/bench_match
 printf '%-8s %12s %12s %8s %s\n' rows libcausal_s matchit_s ratio same_counts
 for N in $SIZES; do

@@ -25,9 +25,9 @@ extern "C" {
 #endif
 
 #define CAUSAL_VERSION_MAJOR 0
-#define CAUSAL_VERSION_MINOR 1
+#define CAUSAL_VERSION_MINOR 2
 #define CAUSAL_VERSION_PATCH 0
-#define CAUSAL_VERSION_STRING "0.1.0"
+#define CAUSAL_VERSION_STRING "0.2.0"
 /* major * 10000 + minor * 100 + patch */
 #define CAUSAL_VERSION_NUMBER                                                  \
   (CAUSAL_VERSION_MAJOR * 10000 + CAUSAL_VERSION_MINOR * 100 +                 \

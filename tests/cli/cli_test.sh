@@ -19,7 +19,7 @@ contains() { # name, file, fixed string
 }
 
 "$causal" --version >"$tmp/v" 2>&1; check version $? 0
-contains version "$tmp/v" "causal 0.1.0"
+contains version "$tmp/v" "causal 0.2.0"
 "$causal" --help >"$tmp/h" 2>&1; check help $? 0
 contains help "$tmp/h" "describe"
 "$causal" >/dev/null 2>&1; check no-args $? 2

@@ -56,7 +56,7 @@ from .sampler import (nuts, beta_binomial, gamma_poisson, normal_nig, gibbs_two_
 from .fusion import (fuse, fusion_curve, fuse_strata, fuse_data,  # noqa
                      transport, surrogate_index)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def library_version():

@@ -27,7 +27,7 @@ __all__ = ["lib", "path", "call", "has", "fn", "MIN_LIBRARY_VERSION"]
 #: The package speaks to libraries with this major version...
 PACKAGE_MAJOR = 0
 #: ...and at least this version number (major * 10000 + minor * 100 + patch).
-MIN_LIBRARY_VERSION = 100
+MIN_LIBRARY_VERSION = 200
 
 ENV_VAR = "CAUSAL_LIBRARY"
 SONAME = "libcausal.so.0"

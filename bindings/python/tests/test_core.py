@@ -14,7 +14,7 @@ from conftest import run_python
 
 
 def test_versions():
-    assert causal.__version__ == "0.1.0"
+    assert causal.__version__ == "0.2.0"
     v = causal.library_version()
     major, minor, patch = (int(p) for p in v.split("."))
     assert causal.library_version_number() == major * 10000 + minor * 100 + patch

@@ -45,6 +45,6 @@ stopifnot(inherits(e, "causal_einval_error"))
 
 # Version.
 v <- causal_version()
-stopifnot(inherits(v, "numeric_version"), v >= "0.1.0",
+stopifnot(inherits(v, "numeric_version"), v >= "0.2.0",
           attr(v, "number") == attr(v, "header_number"))
 cat("test-errors: OK\n")
