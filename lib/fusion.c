@@ -164,12 +164,6 @@ int causal_fusion_set_int(causal_fusion *f, int key, int64_t value) {
   if ((double)value < o->min || (double)value > o->max)
     return cz_fail(CAUSAL_ERANGE, "causal_fusion_set_int: %s = %lld is outside [%g, %g]",
                    o->name, (long long)value, o->min, o->max);
-  if (key == CAUSAL_FUSION_OBS_ESTIMATOR &&
-      value == CAUSAL_FUSION_OBS_AIPW)
-    return cz_fail(CAUSAL_EINVAL,
-                   "causal_fusion_set_int: CAUSAL_FUSION_OBS_AIPW is "
-                   "reserved for the observational-estimators module and "
-                   "not available in this build");
   *int_slot(f, key) = value;
   cz_clear_error();
   return CAUSAL_OK;

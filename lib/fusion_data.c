@@ -5,6 +5,9 @@
  * Formulas: docs/methods/fusion.md ("Data-level pipeline"). */
 #include "internal/fusion.h"
 
+#include "causal/propensity.h"
+#include "causal/weighting.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +112,43 @@ static int ols_effect(const causal_fusion *f, const causal_dataset *ds,
   return rc;
 }
 
+/* ATE by augmented IPW (the observational-estimators module): logit
+ * propensity and per-arm OLS outcome regressions on the covariate terms,
+ * M-estimation SE including the score model. */
+static int aipw_effect(const causal_fusion *f, const causal_dataset *ds,
+                       double *est, double *se, double *nobs) {
+  causal_propensity *ps = NULL;
+  causal_weighting *w = NULL;
+  causal_result *fit = NULL;
+  int rc = causal_propensity_new(&ps);
+  if (rc == CAUSAL_OK)
+    rc = causal_propensity_set_treatment(ps, f->treatment);
+  for (size_t i = 0; i < f->nterms && rc == CAUSAL_OK; i++)
+    rc = causal_propensity_add_term(ps, f->terms[i]);
+  if (rc == CAUSAL_OK)
+    rc = causal_weighting_new(&w);
+  if (rc == CAUSAL_OK)
+    rc = causal_weighting_set_outcome(w, f->outcome);
+  if (rc == CAUSAL_OK)
+    rc = causal_weighting_set_int(w, CAUSAL_WEIGHTING_ESTIMAND,
+                                  CAUSAL_WEIGHTING_ATE);
+  if (rc == CAUSAL_OK)
+    rc = causal_weighting_set_int(w, CAUSAL_WEIGHTING_METHOD,
+                                  CAUSAL_WEIGHTING_AIPW);
+  if (rc == CAUSAL_OK)
+    rc = causal_weighting_fit(&fit, w, ps, ds);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_get_scalar(fit, "estimate", est);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_get_scalar(fit, "std_error", se);
+  if (rc == CAUSAL_OK)
+    rc = causal_result_get_scalar(fit, "nobs", nobs);
+  causal_result_free(fit);
+  causal_weighting_free(w);
+  causal_propensity_free(ps);
+  return rc;
+}
+
 static int subset_fit(const causal_fusion *f, const causal_dataset *ds,
                       const uint8_t *mask, size_t n, int with_terms,
                       const char *what, double *est, double *se,
@@ -117,6 +157,14 @@ static int subset_fit(const causal_fusion *f, const causal_dataset *ds,
   int rc = causal_dataset_subset_mask(&sub, ds, mask, n);
   if (rc == CAUSAL_OK && with_terms == 2) {
     rc = cz_fusion_ipw(f, sub, est, se, nobs);
+  } else if (rc == CAUSAL_OK && with_terms == 3) {
+    if (f->nterms == 0)
+      rc = cz_fail(CAUSAL_EINVAL, "causal_fusion_fit: AIPW needs covariate "
+                                  "terms (causal_fusion_add_term)");
+    else
+      rc = aipw_effect(f, sub, est, se, nobs);
+    if (rc != CAUSAL_OK && rc != CAUSAL_ENOMEM)
+      rc = cz_fail_context(rc, "causal_fusion_fit: %s estimate", what);
   } else if (rc == CAUSAL_OK) {
     rc = ols_effect(f, sub, with_terms, est, se, nobs);
     if (rc != CAUSAL_OK && rc != CAUSAL_ENOMEM)
@@ -140,9 +188,11 @@ static int two_estimates(const causal_fusion *f, const causal_dataset *ds,
     double want = s == 0 ? 1.0 : 0.0;
     for (size_t i = 0; i < n; i++)
       mask[i] = src[i] == want && (strat == NULL || strat[i] == level);
-    /* 0: difference in means, 1: regression adjusted, 2: IPW */
+    /* 0: difference in means, 1: regression adjusted, 2: IPW, 3: AIPW */
     int adj = s == 0 ? (int)f->rct_adjust
-                     : (f->obs_estimator == CAUSAL_FUSION_OBS_IPW ? 2 : 1);
+          : f->obs_estimator == CAUSAL_FUSION_OBS_IPW  ? 2
+          : f->obs_estimator == CAUSAL_FUSION_OBS_AIPW ? 3
+                                                       : 1;
     CZ_CHECK(subset_fit(f, ds, mask, n, adj,
                         s == 0 ? "randomized" : "observational", &est[s],
                         &se[s], &nobs[s]));
@@ -210,8 +260,9 @@ int causal_fusion_fit(causal_result **out, const causal_fusion *f,
   if (rc == CAUSAL_OK)
     rc = causal_result_set_string(
         res, "obs_estimator",
-        f->obs_estimator == CAUSAL_FUSION_OBS_IPW ? "ipw (hajek)"
-                                                  : "regression");
+        f->obs_estimator == CAUSAL_FUSION_OBS_IPW    ? "ipw (hajek)"
+        : f->obs_estimator == CAUSAL_FUSION_OBS_AIPW ? "aipw"
+                                                     : "regression");
   /* Per-stratum fusion. */
   if (rc == CAUSAL_OK && f->stratum) {
     int64_t nl = 0;

@@ -493,9 +493,12 @@ static void test_data_level(void **state) {
   assert_status(causal_fusion_set_outcome(g, ""), CAUSAL_EINVAL);
   assert_status(causal_fusion_add_term(g, NULL), CAUSAL_EINVAL);
   assert_ok(causal_fusion_set_stratum(g, NULL));
-  assert_status(causal_fusion_set_int(g, CAUSAL_FUSION_OBS_ESTIMATOR,
-                                      CAUSAL_FUSION_OBS_AIPW),
-                CAUSAL_EINVAL);
+  /* AIPW without covariate terms has no models to fit. */
+  assert_ok(causal_fusion_set_source(g, "source"));
+  assert_ok(causal_fusion_set_int(g, CAUSAL_FUSION_OBS_ESTIMATOR,
+                                  CAUSAL_FUSION_OBS_AIPW));
+  assert_status(causal_fusion_fit(&r, g, ds), CAUSAL_EINVAL);
+  assert_error_mentions("AIPW needs covariate terms");
   assert_null(r);
   causal_fusion_free(g);
   causal_fusion_free(f);
@@ -527,6 +530,57 @@ static void test_ipw(void **state) {
   causal_result_free(r);
   causal_fusion_free(f);
   causal_dataset_free(ds);
+}
+
+/* The AIPW observational estimate is the weighting module's AIPW ATE
+ * (checked there against the statsmodels moment conditions) on the
+ * source = 0 rows; fusion must pass it through unchanged. */
+static void test_aipw(void **state) {
+  (void)state;
+  causal_dataset *ds = NULL, *obs = NULL;
+  assert_ok(
+      causal_csv_read_file(&ds, cz_test_path("data/fusion_data.csv"), NULL));
+  size_t n = causal_dataset_nrows(ds), col = 0;
+  assert_ok(causal_dataset_col_index(ds, "source", &col));
+  double *src = malloc(n * sizeof(double));
+  uint8_t *mask = malloc(n);
+  assert_non_null(src);
+  assert_non_null(mask);
+  assert_ok(causal_dataset_col_to_f64(ds, col, src, n));
+  for (size_t i = 0; i < n; i++)
+    mask[i] = src[i] == 0;
+  assert_ok(causal_dataset_subset_mask(&obs, ds, mask, n));
+  causal_propensity *ps = NULL;
+  causal_weighting *w = NULL;
+  causal_result *direct = NULL, *r = NULL;
+  assert_ok(causal_propensity_new(&ps));
+  assert_ok(causal_propensity_set_treatment(ps, "a"));
+  assert_ok(causal_propensity_add_term(ps, "x"));
+  assert_ok(causal_weighting_new(&w));
+  assert_ok(causal_weighting_set_outcome(w, "y"));
+  assert_ok(causal_weighting_set_int(w, CAUSAL_WEIGHTING_METHOD,
+                                     CAUSAL_WEIGHTING_AIPW));
+  assert_ok(causal_weighting_fit(&direct, w, ps, obs));
+  causal_fusion *f = data_spec(0);
+  assert_ok(causal_fusion_set_int(f, CAUSAL_FUSION_OBS_ESTIMATOR,
+                                  CAUSAL_FUSION_OBS_AIPW));
+  assert_ok(causal_fusion_fit(&r, f, ds));
+  assert_close(get(r, "obs_estimate"), get(direct, "estimate"), 1e-15);
+  assert_close(get(r, "obs_std_error"), get(direct, "std_error"), 1e-15);
+  assert_close(get(r, "rct_estimate"), ref("data_all", "DATA", "rct_estimate"),
+               1e-9);
+  const char *s = NULL;
+  assert_ok(causal_result_get_string(r, "obs_estimator", &s));
+  assert_string_equal(s, "aipw");
+  causal_result_free(r);
+  causal_result_free(direct);
+  causal_fusion_free(f);
+  causal_weighting_free(w);
+  causal_propensity_free(ps);
+  causal_dataset_free(obs);
+  causal_dataset_free(ds);
+  free(mask);
+  free(src);
 }
 
 static causal_fusion *transport_spec(int method) {
@@ -879,6 +933,7 @@ int main(void) {
       cmocka_unit_test(test_mixture),      cmocka_unit_test(test_bias_aware),
       cmocka_unit_test(test_strata),       cmocka_unit_test(test_strata_risk),
       cmocka_unit_test(test_data_level),   cmocka_unit_test(test_ipw),
+      cmocka_unit_test(test_aipw),
       cmocka_unit_test(test_transport),    cmocka_unit_test(test_surrogate),
       cmocka_unit_test(test_options),
       cmocka_unit_test(test_bad_input),    cmocka_unit_test(test_oom),

@@ -93,7 +93,9 @@
  * with the covariate terms; vcov CAUSAL_FUSION_VCOV (default HC2).
  * Observational estimate (CAUSAL_FUSION_OBS_ESTIMATOR): REGRESSION
  * (outcome ~ treatment + terms, same vcov) or IPW (Hájek, logit propensity
- * on the terms; sandwich SE of the stacked estimating equations). Then the
+ * on the terms; sandwich SE of the stacked estimating equations) or AIPW
+ * (causal_weighting, ATE: logit propensity and per-arm OLS outcome models on
+ * the terms, M-estimation SE with the score model). Then the
  * estimate-level fusion by CAUSAL_FUSION_METHOD of the two. Result: that
  * of causal_fusion_estimates plus "n_rct", "n_obs", "rct_estimator",
  * "obs_estimator"; with a stratum column a table "strata" (rows = stratum
@@ -168,7 +170,7 @@ enum {
 enum {
   CAUSAL_FUSION_OBS_REGRESSION = 1,
   CAUSAL_FUSION_OBS_IPW = 2,
-  CAUSAL_FUSION_OBS_AIPW = 3 /* reserved: the observational module */
+  CAUSAL_FUSION_OBS_AIPW = 3 /* augmented IPW of causal_weighting (ATE) */
 };
 
 /* Transport estimators (pinned). */

@@ -147,6 +147,17 @@ def test_ipw_transport_surrogate():
         REF[("ipw", "DATA", "obs_estimate")], rel=1e-9)
     assert r["obs_std_error"] == pytest.approx(
         REF[("ipw", "DATA", "obs_std_error")], rel=1e-6)
+    # AIPW: the weighting module's estimate on the observational rows
+    ra = causal.fuse_data(ds, "y", "a", "source", terms=["x"],
+                          obs_estimator="aipw")
+    import numpy as np
+    raw = np.genfromtxt(os.path.join(ROOT, "fusion_data.csv"), delimiter=",",
+                        names=True)
+    ob = raw[raw["source"] == 0]
+    direct = causal.aipw({k: ob[k] for k in ("y", "a", "x")}, "y", "a", ["x"])
+    assert ra["obs_estimator"] == "aipw"
+    assert ra["obs_estimate"] == pytest.approx(direct["estimate"], rel=1e-12)
+    assert ra["obs_std_error"] == pytest.approx(direct["std_error"], rel=1e-12)
     tr = causal.read_csv(os.path.join(ROOT, "fusion_transport.csv"))
     t = causal.transport(tr, "y", "a", "source", terms=["x"], method="aipsw")
     assert t["estimate"] == pytest.approx(

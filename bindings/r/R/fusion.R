@@ -84,13 +84,13 @@ causal_fuse_data <- function(data, outcome, treatment, source,
                              terms = character(), stratum = NULL,
                              method = c("ivw", "dl", "reml", "power-prior",
                                         "test-then-pool", "mse", "mixture"),
-                             obs_estimator = c("regression", "ipw"),
+                             obs_estimator = c("regression", "ipw", "aipw"),
                              rct_adjust = FALSE,
                              vcov = c("HC2", "HC0", "HC1", "HC3"),
                              conf_level = NULL) {
   obs_estimator <- match.arg(obs_estimator)
   vcov <- match.arg(vcov)
-  ints <- list(obs = c(4L, if (obs_estimator == "ipw") 2L else 1L),
+  ints <- list(obs = c(4L, switch(obs_estimator, regression = 1L, ipw = 2L, aipw = 3L)),
                adj = c(5L, as.integer(isTRUE(rct_adjust))),
                vcov = c(6L, c(HC0 = 2L, HC1 = 3L, HC2 = 4L, HC3 = 5L)[[vcov]]))
   .fusion_data(data, 1L, match.arg(method), outcome, treatment, source,

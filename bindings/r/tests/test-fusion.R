@@ -76,6 +76,10 @@ se_dm <- sqrt(var(rct$y[rct$a == 1]) / sum(rct$a) +
 stopifnot(abs(fd$rct_estimate - dm) < 1e-12, abs(fd$rct_std_error - se_dm) < 1e-12)
 ob <- d[d$source == 0, ]
 stopifnot(abs(fd$obs_estimate - coef(lm(y ~ a + x, ob))[["a"]]) < 1e-12)
+fa <- causal_fuse_data(d, "y", "a", "source", terms = "x", obs_estimator = "aipw")
+aw <- causal_aipw(ob, "y", "a", covariates = "x")
+stopifnot(fa$obs_estimator == "aipw", abs(fa$obs_estimate - aw$estimate) < 1e-12,
+          abs(fa$obs_std_error - aw$std_error) < 1e-12)
 tr <- causal_transport(d, "y", "a", "source", terms = "x", method = "aipsw")
 stopifnot(tr$method == "aipsw", is.finite(tr$std_error), tr$n_target == n / 2)
 d$s1 <- d$y + rnorm(n)
