@@ -100,13 +100,18 @@ assert w["revenue: AIPW ATE"]["estimand"] == "obs_ate_revenue"
 assert "weights" not in steps["weighting"]["details"]["hajek_att"]["entries"]
 # fusion of the randomized CUPED and the observational AIPW ATE
 fu = steps["fusion"]
-assert [e["estimand"] for e in fu["estimates"]] == ["rct_ate_revenue"] * 3
+assert [e["estimand"] for e in fu["estimates"]] == ["rct_ate_revenue"] * 5
 ivw = fu["details"]["ivw"]
 assert ivw["warnings"], ivw  # IVW always warns that it assumes no bias
 assert abs(ivw["entries"]["weights"]["values"][0] + ivw["entries"]["weights"]["values"][1] - 1) < 1e-12
-for e in fu["estimates"]:
+for e in fu["estimates"][:3]:
     assert abs(e["error"]) < 4 * e["std_error"], e
     assert e["std_error"] <= welch["std_error"], e
+# with the confounded naive difference: IVW is pulled away, MSE is not
+fe = {e["label"]: e for e in fu["estimates"]}
+assert fe["revenue: IVW with naive obs"]["error"] > 1.0
+assert fe["revenue: bias-aware with naive obs"]["covers"]
+assert fu["details"]["mse_naive"]["entries"]["lambda"] < 0.05
 PY
 
 # ---- the report: well-formed XHTML with inline SVG charts, and Markdown ----
