@@ -10,7 +10,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$build/bindings/cli/causal" demo --out "$tmp/demo" >/dev/null
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
-  --user-data-dir="$tmp/profile" --window-size=1200,4000 \
+  --user-data-dir="$tmp/profile" --window-size=1200,5200 \
   --screenshot="$tmp/demo.png" "file://$tmp/demo/report.html" >/dev/null 2>&1
 /usr/bin/python3 - "$tmp/demo.png" "$here/demo.png" <<'PY'
 import sys
