@@ -48,7 +48,7 @@ assert d["scenario"]["kind"] == "scenario"
 assert sc["n_rct"] + sc["n_obs"] + sc["n_panel"] == 60000
 names = [s["name"] for s in d["steps"]]
 for want in ("simulate", "rct", "bayes", "observational", "weighting",
-             "balance", "did", "fusion", "report"):
+             "matching", "balance", "did", "fusion", "report"):
     assert want in names, (want, names)
 steps = {s["name"]: s for s in d["steps"]}
 for s in d["steps"]:
@@ -98,6 +98,21 @@ for e in w.values():  # within 4 SE (both ATT intervals miss at seed 42:
     assert abs(e["error"]) < 4 * e["std_error"], e  # 2.5 and 2.1 SE)
 assert w["revenue: AIPW ATE"]["estimand"] == "obs_ate_revenue"
 assert "weights" not in steps["weighting"]["details"]["hajek_att"]["entries"]
+# matching: with replacement and Abadie-Imbens near the truth; balance
+mt = {e["label"]: e for e in steps["matching"]["estimates"]}
+assert set(mt) == {"revenue: 1:1 matching, no replacement",
+                   "revenue: 1:1 matching with replacement",
+                   "revenue: matching, Abadie-Imbens SE"}, mt
+for k in ("revenue: 1:1 matching with replacement", "revenue: matching, Abadie-Imbens SE"):
+    assert abs(mt[k]["error"]) < 4 * mt[k]["std_error"], mt[k]
+md = steps["matching"]["details"]
+assert md["nearest"]["entries"]["vcov_type"].startswith("CR"), md["nearest"]
+assert md["nearest"]["entries"]["caliper"] > 0
+assert md["nearest_replace"]["entries"]["replace"] == 1
+assert md["abadie_imbens"]["entries"]["nobs"] == 20000
+mb = det["obs_matched"]["entries"]["balance"]
+for row in mb["values"]:
+    assert abs(row[smd_adj]) < 0.1, row
 # fusion of the randomized CUPED and the observational AIPW ATE
 fu = steps["fusion"]
 assert [e["estimand"] for e in fu["estimates"]] == ["rct_ate_revenue"] * 5
