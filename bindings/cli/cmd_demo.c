@@ -1295,7 +1295,7 @@ static int report_fusion_notes(causal_report *rp, const demo *d) {
   for (size_t i = 0; i < causal_result_nwarnings(ivw) && n > 0 &&
                      (size_t)n < sizeof txt;
        i++)
-    n += snprintf(txt + n, sizeof txt - (size_t)n, " Warning (IVW): %s",
+    n += snprintf(txt + n, sizeof txt - (size_t)n, " Warning (IVW): %s.",
                   causal_result_warning(ivw, i));
   return causal_report_add_paragraph(rp, txt);
 }
@@ -1633,18 +1633,24 @@ static void usage(FILE *f) {
           "randomized experiment on ~20%% of the users, a self-selected "
           "observational\n"
           "population, a market panel) and run the analysis pipeline on it: "
-          "covariate\n"
-          "balance, A/B analysis with CUPED, Bayesian A/B, naive and "
-          "regression-adjusted\n"
-          "observational estimates, difference-in-differences. Each "
-          "estimate is shown\n"
-          "beside the truth, with the time of each step. docs/demo.md "
+          "A/B\n"
+          "analysis with CUPED, Bayesian A/B, naive and regression-adjusted "
+          "observational\n"
+          "estimates, propensity weighting (IPW, AIPW) and matching, "
+          "covariate balance\n"
+          "before and after, difference-in-differences, fusion of the "
+          "randomized and\n"
+          "observational estimates. Each estimate is shown beside the truth, "
+          "with the\n"
+          "time of each step; DIR/report.html (and report.md) draws it all. "
+          "docs/demo.md\n"
           "describes the model.\n"
           "\n"
           "  --rows N    total rows of the scenario (default %d; >= %d)\n"
           "  --seed S    PCG64 seed (default %d); same seed, same data\n"
-          "  --out DIR   directory for results.json (default causal-demo; "
-          "created)\n"
+          "  --out DIR   directory for results.json, report.html, report.md "
+          "(default\n"
+          "              causal-demo; created)\n"
           "  --json      print results.json on stdout instead of the table\n"
           "\n"
           "examples:\n"
