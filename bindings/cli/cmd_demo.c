@@ -35,8 +35,8 @@ typedef struct demo_est {
 typedef struct demo_step {
   const char *name, *description;
   double seconds, cpu_seconds; /* wall and process CPU time */
-  int rc;          /* library status; -1000: skipped */
-  char error[512]; /* message when rc != 0 */
+  int rc;                      /* library status; -1000: skipped */
+  char error[512];             /* message when rc != 0 */
   demo_est est[DEMO_MAX_EST];
   size_t nest;
   const char *detail_name[DEMO_MAX_DETAILS];
@@ -59,7 +59,7 @@ typedef struct demo {
    * Beta-Bernoulli counts per arm (bayes step). */
   double *ps, *ps_treated, *ps_logit;
   size_t nps;
-  causal_dataset *obs_ps; /* obs columns + "ps", "ps_logit" (borrowed) */
+  causal_dataset *obs_ps;  /* obs columns + "ps", "ps_logit" (borrowed) */
   double *w_ipw, *w_match; /* per obs row: ATT weights, matching weights */
   double conv_succ[2], conv_trials[2];
   double total_cpu; /* process CPU seconds of all steps */
@@ -195,8 +195,7 @@ static int compact_result(const causal_result *src, size_t maxlen,
     for (size_t k = 0; k < nr; k++)
       rn = rn && (names[k] = causal_result_dimname(src, nm, 0, k)) != NULL;
     for (size_t k = 0; k < nc && type != CAUSAL_ENTRY_VECTOR; k++)
-      cn = cn &&
-           (names[nr + k] = causal_result_dimname(src, nm, 1, k)) != NULL;
+      cn = cn && (names[nr + k] = causal_result_dimname(src, nm, 1, k)) != NULL;
     if (type == CAUSAL_ENTRY_VECTOR)
       rc = causal_result_set_vector(r, nm, v, nr, rn ? names : NULL);
     else if (type == CAUSAL_ENTRY_MATRIX)
@@ -230,8 +229,8 @@ static int balance_of(const causal_dataset *ds, int denom, const double *w,
   if (rc == CAUSAL_OK)
     rc = causal_balance_set_int(b, CAUSAL_BALANCE_SD_DENOM, denom);
   if (rc == CAUSAL_OK)
-    rc = causal_balance_compute(out, b, ds, w,
-                                w ? causal_dataset_nrows(ds) : 0);
+    rc =
+        causal_balance_compute(out, b, ds, w, w ? causal_dataset_nrows(ds) : 0);
   causal_balance_free(b);
   return rc;
 }
@@ -318,8 +317,8 @@ static int step_rct(demo *d, demo_step *s) {
   if (rc == CAUSAL_OK)
     rc = causal_abtest_set_int(t, CAUSAL_ABTEST_TEST, CAUSAL_AB_WELCH);
   if (rc == CAUSAL_OK)
-    rc = ab_compare(d, s, t, rev, "revenue: difference in means",
-                    "Welch t", "rct_ate_revenue", "revenue_welch");
+    rc = ab_compare(d, s, t, rev, "revenue: difference in means", "Welch t",
+                    "rct_ate_revenue", "revenue_welch");
   if (rc == CAUSAL_OK)
     rc = causal_abtest_set_int(t, CAUSAL_ABTEST_CUPED, 1);
   if (rc == CAUSAL_OK)
@@ -426,10 +425,13 @@ static int fit_ols(const causal_dataset *ds, const char *const *terms,
  * treat the treated means as known). */
 static int step_observational(demo *d, demo_step *s) {
   static const char *const naive_terms[] = {"treated"};
-  static const char *const adj_terms[] = {
-      "treated",           "tenure",           "mobile",
-      "pre_revenue",       "treated:tenure_c", "treated:mobile_c",
-      "treated:pre_revenue_c"};
+  static const char *const adj_terms[] = {"treated",
+                                          "tenure",
+                                          "mobile",
+                                          "pre_revenue",
+                                          "treated:tenure_c",
+                                          "treated:mobile_c",
+                                          "treated:pre_revenue_c"};
   size_t n = causal_dataset_nrows(d->obs);
   causal_result *naive = NULL, *adj = NULL;
   causal_dataset *view = NULL;
@@ -439,8 +441,9 @@ static int step_observational(demo *d, demo_step *s) {
   if (rc == CAUSAL_OK)
     rc = coef_row(naive, "treated", v);
   if (rc == CAUSAL_OK) {
-    demo_add(d, s, "revenue: naive treated - control", "OLS revenue ~ treated, HC1",
-             "obs_att_revenue", v[0], v[1], v[4], v[5]);
+    demo_add(d, s, "revenue: naive treated - control",
+             "OLS revenue ~ treated, HC1", "obs_att_revenue", v[0], v[1], v[4],
+             v[5]);
     demo_detail(s, "naive_ols", naive);
     naive = NULL;
   }
@@ -572,8 +575,7 @@ static int keep_scores(demo *d, const causal_result *r) {
                                                    "revenue", "unit"},
                              6);
   if (rc == CAUSAL_OK)
-    rc = causal_dataset_add_f64(d->obs_ps, "ps", d->ps, NULL, n,
-                                CAUSAL_BORROW);
+    rc = causal_dataset_add_f64(d->obs_ps, "ps", d->ps, NULL, n, CAUSAL_BORROW);
   if (rc == CAUSAL_OK)
     rc = causal_dataset_add_f64(d->obs_ps, "ps_logit", d->ps_logit, NULL, n,
                                 CAUSAL_BORROW);
@@ -635,7 +637,8 @@ static int fit_aipw_scores(const demo *d, int estimand, causal_result **out) {
  * (about 2 s each at 2 million rows). */
 static int step_weighting(demo *d, demo_step *s) {
   causal_result *aipw = NULL, *hajek = NULL, *ate = NULL;
-  int rc = fit_weighting(d, CAUSAL_WEIGHTING_ATT, CAUSAL_WEIGHTING_HAJEK, &hajek);
+  int rc =
+      fit_weighting(d, CAUSAL_WEIGHTING_ATT, CAUSAL_WEIGHTING_HAJEK, &hajek);
   if (rc == CAUSAL_OK)
     rc = add_weighting(d, s, hajek, "revenue: Hajek IPW ATT",
                        "logit PS, weights e/(1-e), normalized, M-estimation SE",
@@ -687,9 +690,8 @@ static int match_spec(causal_match **out, int kind) {
   return rc;
 }
 
-static int match_nearest(demo *d, demo_step *s, int replace,
-                         const char *label, const char *method,
-                         const char *detail) {
+static int match_nearest(demo *d, demo_step *s, int replace, const char *label,
+                         const char *method, const char *detail) {
   causal_match *m = NULL;
   causal_result *r = NULL, *c = NULL;
   size_t n = causal_dataset_nrows(d->obs_ps);
@@ -706,9 +708,9 @@ static int match_nearest(demo *d, demo_step *s, int replace,
   if (rc == CAUSAL_OK)
     rc = compact_result(r, 64, &c);
   if (rc == CAUSAL_OK) {
-    demo_add(d, s, label, method, "obs_att_revenue",
-             cli_scalar(r, "estimate"), cli_scalar(r, "std_error"),
-             cli_scalar(r, "conf_low"), cli_scalar(r, "conf_high"));
+    demo_add(d, s, label, method, "obs_att_revenue", cli_scalar(r, "estimate"),
+             cli_scalar(r, "std_error"), cli_scalar(r, "conf_low"),
+             cli_scalar(r, "conf_high"));
     demo_detail(s, detail, c);
   }
   causal_result_free(r);
@@ -852,8 +854,9 @@ static int step_did(demo *d, demo_step *s) {
   int rc = fit_did(d, CAUSAL_DID_TWFE, &r);
   if (rc != CAUSAL_OK)
     return rc;
-  demo_add(d, s, "panel revenue: DiD ATT", "TWFE, unit and period FE, CR1 by unit",
-           "did_att", cli_scalar(r, "estimate"), cli_scalar(r, "std_error"),
+  demo_add(d, s, "panel revenue: DiD ATT",
+           "TWFE, unit and period FE, CR1 by unit", "did_att",
+           cli_scalar(r, "estimate"), cli_scalar(r, "std_error"),
            cli_scalar(r, "conf_low"), cli_scalar(r, "conf_high"));
   demo_detail(s, "twfe", r);
   r = NULL;
@@ -939,10 +942,8 @@ static int step_fusion(demo *d, demo_step *s) {
   if (rc == CAUSAL_OK && nv != NULL) {
     est[1] = nv->estimate;
     se[1] = nv->std_error;
-    rc = fuse(d, s, CAUSAL_FUSION_IVW, est, se,
-              "revenue: IVW with naive obs",
-              "RCT CUPED + confounded naive obs difference, IVW",
-              "ivw_naive");
+    rc = fuse(d, s, CAUSAL_FUSION_IVW, est, se, "revenue: IVW with naive obs",
+              "RCT CUPED + confounded naive obs difference, IVW", "ivw_naive");
     if (rc == CAUSAL_OK)
       rc = fuse(d, s, CAUSAL_FUSION_MSE, est, se,
                 "revenue: bias-aware with naive obs",
@@ -963,8 +964,8 @@ static void fmt(char *b, size_t cap, double v) {
 
 /* Estimates beside the truth, and the step timings. */
 static int report_tables(causal_report *rp, const demo *d) {
-  static const char *const cols[] = {"step",     "estimate", "method",
-                                     "truth",    "estimate", "std. error",
+  static const char *const cols[] = {"step",         "estimate", "method",
+                                     "truth",        "estimate", "std. error",
                                      "95% interval", "covers"};
   enum { NC = 8, W = 64 };
   size_t nrow = 0;
@@ -1015,7 +1016,9 @@ static int report_tables(causal_report *rp, const demo *d) {
     snprintf(tb[nt][0], 64, "%.3f", st->seconds);
     snprintf(tb[nt][1], 64, "%.3f", st->cpu_seconds);
     snprintf(tb[nt][2], 64, "%s",
-             st->rc == 0 ? "ok" : st->rc == DEMO_SKIPPED ? "skipped" : "error");
+             st->rc == 0              ? "ok"
+             : st->rc == DEMO_SKIPPED ? "skipped"
+                                      : "error");
     const char **c = tcell + nt * 5;
     c[0] = st->name;
     c[1] = st->description;
@@ -1060,8 +1063,7 @@ static int report_love(causal_report *rp, const demo *d) {
   if (rc == CAUSAL_OK)
     rc = causal_chart_add_row_points(c, "before adjustment", v[0], BAL_P);
   if (rc == CAUSAL_OK)
-    rc = causal_chart_add_row_points(c, "after IPW (ATT weights)", v[1],
-                                     BAL_P);
+    rc = causal_chart_add_row_points(c, "after IPW (ATT weights)", v[1], BAL_P);
   if (rc == CAUSAL_OK && have_m)
     rc = causal_chart_add_row_points(c, "after matching (replacement)", v[2],
                                      BAL_P);
@@ -1106,8 +1108,8 @@ static int report_overlap(causal_report *rp, const demo *d) {
   if (rc == CAUSAL_OK)
     rc = causal_chart_add_histogram(c, "treated", a, n1);
   if (rc == CAUSAL_OK)
-    rc = causal_chart_set_caption(
-        c, "Logit on tenure, mobile and pre_revenue.");
+    rc =
+        causal_chart_set_caption(c, "Logit on tenure, mobile and pre_revenue.");
   if (rc == CAUSAL_OK)
     rc = causal_report_add_heading(rp, 2, "Propensity-score overlap");
   if (rc == CAUSAL_OK)
@@ -1142,8 +1144,8 @@ static int report_forest(causal_report *rp, const demo *d, const char *title,
   if (rc == CAUSAL_OK && isfinite(truth))
     rc = causal_chart_add_refline(c, CAUSAL_CHART_AXIS_X, truth, "truth");
   if (rc == CAUSAL_OK)
-    rc = causal_chart_set_labels(c, "effect on revenue per user (95% CI)",
-                                 NULL);
+    rc =
+        causal_chart_set_labels(c, "effect on revenue per user (95% CI)", NULL);
   if (rc == CAUSAL_OK)
     rc = causal_chart_set_caption(c, caption);
   if (rc == CAUSAL_OK)
@@ -1164,8 +1166,7 @@ static int report_posterior(causal_report *rp, const demo *d) {
   enum { G = 201 };
   double m = 0, v = 0;
   for (int k = 0; k < 2; k++) {
-    double a = 1 + d->conv_succ[k], b = 1 + d->conv_trials[k] -
-                                        d->conv_succ[k];
+    double a = 1 + d->conv_succ[k], b = 1 + d->conv_trials[k] - d->conv_succ[k];
     double mk = a / (a + b);
     m += k ? mk : -mk;
     v += mk * (1 - mk) / (a + b + 1);
@@ -1229,8 +1230,8 @@ static int report_event_study(causal_report *rp, const demo *d) {
                                   truth_of(d, "did_att"), "true ATT");
   char cap[256];
   snprintf(cap, sizeof cap,
-           "Reference period r = %g (0). CR1 by unit; pre-trend p = %.3f.",
-           ref, cli_scalar(r, "pretrend_p_value"));
+           "Reference period r = %g (0). CR1 by unit; pre-trend p = %.3f.", ref,
+           cli_scalar(r, "pretrend_p_value"));
   if (rc == CAUSAL_OK)
     rc = causal_chart_set_caption(c, cap);
   if (rc == CAUSAL_OK)
@@ -1265,15 +1266,14 @@ static int report_fusion_notes(causal_report *rp, const demo *d) {
   if (ivw == NULL)
     return CAUSAL_OK;
   char txt[2048];
-  int n = snprintf(txt, sizeof txt,
-                   "Fusion: observational - randomized difference %.4f "
-                   "(SE %.4f, p = %.3f); IVW gives the randomized estimate "
-                   "weight %.3f (efficiency gain %.2f)",
-                   cli_scalar(ivw, "bias_difference"),
-                   cli_scalar(ivw, "bias_std_error"),
-                   cli_scalar(ivw, "bias_p_value"),
-                   cli_scalar(ivw, "rct_weight"),
-                   cli_scalar(ivw, "efficiency_gain"));
+  int n = snprintf(
+      txt, sizeof txt,
+      "Fusion: observational - randomized difference %.4f "
+      "(SE %.4f, p = %.3f); IVW gives the randomized estimate "
+      "weight %.3f (efficiency gain %.2f)",
+      cli_scalar(ivw, "bias_difference"), cli_scalar(ivw, "bias_std_error"),
+      cli_scalar(ivw, "bias_p_value"), cli_scalar(ivw, "rct_weight"),
+      cli_scalar(ivw, "efficiency_gain"));
   if (mse != NULL && n > 0 && (size_t)n < sizeof txt)
     n += snprintf(txt + n, sizeof txt - (size_t)n,
                   ", the MSE-optimal weight on the observational estimate "
@@ -1287,14 +1287,13 @@ static int report_fusion_notes(causal_report *rp, const demo *d) {
                   "(bias statistic %.1f), IVW gives %.3f, far from the truth "
                   "%.3f, while the bias-aware weight on it is %.3f and gives "
                   "%.3f",
-                  cli_scalar(ivn, "bias_statistic"), cli_scalar(ivn, "estimate"),
-                  truth_of(d, "rct_ate_revenue"), cli_scalar(msn, "lambda"),
-                  cli_scalar(msn, "estimate"));
+                  cli_scalar(ivn, "bias_statistic"),
+                  cli_scalar(ivn, "estimate"), truth_of(d, "rct_ate_revenue"),
+                  cli_scalar(msn, "lambda"), cli_scalar(msn, "estimate"));
   if (n > 0 && (size_t)n < sizeof txt)
     n += snprintf(txt + n, sizeof txt - (size_t)n, ".");
-  for (size_t i = 0; i < causal_result_nwarnings(ivw) && n > 0 &&
-                     (size_t)n < sizeof txt;
-       i++)
+  for (size_t i = 0;
+       i < causal_result_nwarnings(ivw) && n > 0 && (size_t)n < sizeof txt; i++)
     n += snprintf(txt + n, sizeof txt - (size_t)n, " Warning (IVW): %s.",
                   causal_result_warning(ivw, i));
   return causal_report_add_paragraph(rp, txt);
@@ -1305,7 +1304,8 @@ static int step_report(demo *d, demo_step *s) {
       {"rct", "revenue: difference in means", "difference in means (Welch)"},
       {"rct", "revenue: CUPED", "CUPED on pre_revenue"}};
   static const char *const ate_rows[][3] = {
-      {"rct", "revenue: difference in means", "randomized: difference in means"},
+      {"rct", "revenue: difference in means",
+       "randomized: difference in means"},
       {"rct", "revenue: CUPED", "randomized: CUPED"},
       {"weighting", "revenue: AIPW ATE", "observational: AIPW ATE"},
       {"fusion", "revenue: inverse-variance weighted", "fused: IVW"},
@@ -1339,8 +1339,9 @@ static int step_report(demo *d, demo_step *s) {
   if (rc == CAUSAL_OK)
     rc = report_tables(rp, d);
   if (rc == CAUSAL_OK)
-    rc = causal_report_add_heading(rp, 2, "Randomized, observational and "
-                                          "fused estimates");
+    rc = causal_report_add_heading(rp, 2,
+                                   "Randomized, observational and "
+                                   "fused estimates");
   if (rc == CAUSAL_OK)
     rc = causal_report_add_paragraph(
         rp, "The randomized and the observational users come from the same "
@@ -1364,8 +1365,7 @@ static int step_report(demo *d, demo_step *s) {
            naive ? naive->estimate : NAN);
   if (rc == CAUSAL_OK)
     rc = report_forest(rp, d, "Effect on the treated observational users (ATT)",
-                       attcap,
-                       att_rows, sizeof att_rows / sizeof att_rows[0],
+                       attcap, att_rows, sizeof att_rows / sizeof att_rows[0],
                        truth_of(d, "obs_att_revenue"));
   if (rc == CAUSAL_OK)
     rc = report_love(rp, d);
@@ -1414,8 +1414,7 @@ static const struct {
 } steps[] = {
     {"simulate", step_simulate,
      "generate the scenario (causal_simulate_scenario)"},
-    {"rct", step_rct,
-     "randomized experiment: Welch, CUPED, two-proportion z"},
+    {"rct", step_rct, "randomized experiment: Welch, CUPED, two-proportion z"},
     {"bayes", step_bayes, "Bayesian A/B on conversion (Beta-Bernoulli)"},
     {"observational", step_observational,
      "observational population: naive and regression-adjusted ATT"},
@@ -1427,8 +1426,9 @@ static const struct {
     {"balance", step_balance,
      "covariate balance (causal_balance): SMDs before and after "
      "weighting"},
-    {"did", step_did, "difference-in-differences on the panel: TWFE and "
-                      "event study"},
+    {"did", step_did,
+     "difference-in-differences on the panel: TWFE and "
+     "event study"},
     {"fusion", step_fusion,
      "fusion of the randomized and observational ATE: IVW, MSE, mixture; "
      "and with the confounded naive difference"},
@@ -1483,8 +1483,9 @@ static int write_json(FILE *f, const demo *d, const demo_step *st,
                       double total) {
   fprintf(f, "{\n  \"libcausal\": ");
   json_str(f, causal_version_string());
-  fprintf(f, ",\n  \"command\": \"causal demo\",\n  \"seed\": %llu,\n"
-             "  \"rows\": %zu,\n  \"total_seconds\": ",
+  fprintf(f,
+          ",\n  \"command\": \"causal demo\",\n  \"seed\": %llu,\n"
+          "  \"rows\": %zu,\n  \"total_seconds\": ",
           (unsigned long long)d->seed, d->rows);
   json_num(f, total);
   fprintf(f, ",\n  \"total_cpu_seconds\": ");
@@ -1505,7 +1506,9 @@ static int write_json(FILE *f, const demo *d, const demo_step *st,
     fprintf(f, ", \"description\": ");
     json_str(f, s->description);
     fprintf(f, ", \"status\": \"%s\", \"seconds\": ",
-            s->rc == 0 ? "ok" : s->rc == DEMO_SKIPPED ? "skipped" : "error");
+            s->rc == 0              ? "ok"
+            : s->rc == DEMO_SKIPPED ? "skipped"
+                                    : "error");
     json_num(f, s->seconds);
     fprintf(f, ", \"cpu_seconds\": ");
     json_num(f, s->cpu_seconds);
@@ -1529,17 +1532,15 @@ static int write_json(FILE *f, const demo *d, const demo_step *st,
       const struct {
         const char *k;
         double v;
-      } nums[] = {{"estimate", e->estimate},   {"std_error", e->std_error},
-                  {"conf_low", e->conf_low},   {"conf_high", e->conf_high},
-                  {"truth", e->truth},
-                  {"error", e->estimate - e->truth}};
+      } nums[] = {{"estimate", e->estimate}, {"std_error", e->std_error},
+                  {"conf_low", e->conf_low}, {"conf_high", e->conf_high},
+                  {"truth", e->truth},       {"error", e->estimate - e->truth}};
       for (size_t j = 0; j < sizeof nums / sizeof nums[0]; j++) {
         fprintf(f, ", \"%s\": ", nums[j].k);
         json_num(f, nums[j].v);
       }
       int c = covers(e);
-      fprintf(f, ", \"covers\": %s}",
-              c < 0 ? "null" : c ? "true" : "false");
+      fprintf(f, ", \"covers\": %s}", c < 0 ? "null" : c ? "true" : "false");
     }
     fprintf(f, "%s],\n     \"details\": {", s->nest ? "\n     " : "");
     for (size_t i = 0; i < s->ndetails; i++) {
@@ -1576,7 +1577,8 @@ static void print_summary(const demo *d, const demo_step *st, double total,
                                     "obs weighted", "obs matched"};
   if (have[0] || have[1]) {
     printf("\nCovariate balance (standardized mean difference, treated - "
-           "control):\n%-14s", "covariate");
+           "control):\n%-14s",
+           "covariate");
     for (int c = 0; c < 4; c++)
       if (have[c])
         printf(" %13s", bh[c]);
@@ -1603,13 +1605,16 @@ static void print_summary(const demo *d, const demo_step *st, double total,
       snprintf(iv, sizeof iv, "[%s, %s]", lo, hi);
       int c = covers(e);
       printf("%-13s %-44s %9s %9s %9s %21s %6s\n", i ? "" : st[k].name,
-             e->label, t, es, se, iv, c < 0 ? "-" : c ? "yes" : "NO");
+             e->label, t, es, se, iv,
+             c < 0 ? "-"
+             : c   ? "yes"
+                   : "NO");
     }
   printf("\n%-13s %9s %9s  %s\n", "step", "seconds", "cpu", "status");
   for (size_t k = 0; k < NSTEPS; k++)
     printf("%-13s %9.3f %9.3f  %s%s%s\n", st[k].name, st[k].seconds,
            st[k].cpu_seconds,
-           st[k].rc == 0 ? "ok"
+           st[k].rc == 0              ? "ok"
            : st[k].rc == DEMO_SKIPPED ? "skipped"
                                       : "error",
            st[k].rc != 0 && st[k].rc != DEMO_SKIPPED ? ": " : "",
@@ -1697,8 +1702,10 @@ static int parse_args(int argc, char **argv, demo *d, const char **out,
       errno = 0;
       unsigned long long s = strtoull(v, &end, 10);
       if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0) {
-        fprintf(stderr, "%s demo: --seed '%s' is not an integer in [0, "
-                        "2^64)\n", prog, v);
+        fprintf(stderr,
+                "%s demo: --seed '%s' is not an integer in [0, "
+                "2^64)\n",
+                prog, v);
         return EXIT_USAGE;
       }
       d->seed = (uint64_t)s;
@@ -1709,8 +1716,8 @@ static int parse_args(int argc, char **argv, demo *d, const char **out,
         return EXIT_USAGE;
       }
       if (x < CAUSAL_SIMULATE_MIN_ROWS || x > 4294967296.0) {
-        fprintf(stderr, "%s demo: --rows %s is out of range [%d, 2^32]\n",
-                prog, v, (int)CAUSAL_SIMULATE_MIN_ROWS);
+        fprintf(stderr, "%s demo: --rows %s is out of range [%d, 2^32]\n", prog,
+                v, (int)CAUSAL_SIMULATE_MIN_ROWS);
         return EXIT_USAGE;
       }
       d->rows = (size_t)x;
@@ -1770,8 +1777,7 @@ int cmd_demo(const char *cmd, int argc, char **argv) {
     if (s->rc != CAUSAL_OK) {
       snprintf(s->error, sizeof s->error, "%s: %s", causal_strerror(s->rc),
                causal_last_error());
-      fprintf(stderr, "%s demo: step %s failed: %s\n", prog, s->name,
-              s->error);
+      fprintf(stderr, "%s demo: step %s failed: %s\n", prog, s->name, s->error);
       failed = 1;
     }
   }
