@@ -3,6 +3,7 @@
  * statistics, before and after weighting. docs/methods/balance.md. */
 #include "internal/dataset.h"
 #include "internal/result.h"
+#include "internal/sort.h"
 
 #include <float.h>
 #include <math.h>
@@ -187,24 +188,6 @@ static void wstats(const bctx *c, const double *w, int g, int bin,
   *npos = np;
 }
 
-/* Merge sort of indices by x (stable; no globals). */
-static void sort_idx(const double *x, size_t *idx, size_t *tmp, size_t n) {
-  for (size_t width = 1; width < n; width *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * width) {
-      size_t mid = lo + width < n ? lo + width : n;
-      size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
-        tmp[k++] = x[idx[j]] < x[idx[i]] ? idx[j++] : idx[i++];
-      while (i < mid)
-        tmp[k++] = idx[i++];
-      while (j < hi)
-        tmp[k++] = idx[j++];
-    }
-    memcpy(idx, tmp, n * sizeof *idx);
-  }
-}
-
 /* eCDF mean and max of |F_1 - F_0| over the distinct values. */
 static void ecdf_stats(const bctx *c, const double *w, const size_t *ord,
                        double *emean, double *emax) {
@@ -305,7 +288,7 @@ static int balance_compute(causal_result *r, const causal_balance *b,
   double *all = cz_malloc(a, N * sizeof *all);
   bctx c = {a, 0, NULL, NULL, NULL, NULL};
   double *t = NULL, *w = NULL, *tab = NULL;
-  size_t *tmp = NULL;
+  uint64_t *keys = NULL;
   char **names = NULL;
   size_t nrow = 0;
   int rc = (ok && cols && all) ? CAUSAL_OK : CAUSAL_ENOMEM;
@@ -338,11 +321,11 @@ static int balance_compute(causal_result *r, const causal_balance *b,
     t = cz_malloc(a, n * sizeof *t);
     c.x = cz_malloc(a, n * sizeof *c.x);
     c.ord = cz_malloc(a, n * sizeof *c.ord);
-    tmp = cz_malloc(a, n * sizeof *tmp);
+    keys = cz_malloc(a, n * sizeof *keys);
     w = weights ? cz_malloc(a, n * sizeof *w) : NULL;
     tab = cz_malloc(a, (nrow ? nrow : 1) * 14 * sizeof *tab);
     names = cz_calloc(a, nrow ? nrow : 1, sizeof *names);
-    if (!t || !c.x || !c.ord || !tmp || (weights && !w) || !tab || !names)
+    if (!t || !c.x || !c.ord || !keys || (weights && !w) || !tab || !names)
       rc = CAUSAL_ENOMEM;
   }
   c.t = t;
@@ -424,9 +407,13 @@ static int balance_compute(causal_result *r, const causal_balance *b,
         break;
       if (constant && nconst++ == 0)
         first_const = b->covs[j];
-      for (size_t i = 0; i < n; i++)
+      /* eCDF statistics (continuous covariates only) need the order. */
+      for (size_t i = 0; i < n; i++) {
         c.ord[i] = i;
-      sort_idx(c.x, c.ord, tmp, n);
+        keys[i] = cz_sort_key_f64(c.x[i]);
+      }
+      if (!bin && (rc = cz_radix_sort(a, keys, c.ord, n)) != CAUSAL_OK)
+        break;
       double sd = denom_sd(&c, bin, (int)b->sd_denom);
       double o[14];
       cov_stats(&c, NULL, c.ord, bin, sd, b->threshold, o);
@@ -502,7 +489,7 @@ static int balance_compute(causal_result *r, const causal_balance *b,
   cz_free(a, names);
   cz_free(a, tab);
   cz_free(a, w);
-  cz_free(a, tmp);
+  cz_free(a, keys);
   cz_free(a, c.ord);
   cz_free(a, c.x);
   cz_free(a, t);

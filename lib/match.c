@@ -5,6 +5,7 @@
  * the effect after matching with the cluster-robust SE.
  * Formulas and conventions: docs/methods/matching.md. */
 #include "internal/match.h"
+#include "internal/sort.h"
 #include "internal/dist.h"
 #include "internal/result.h"
 #include "internal/rng.h"
@@ -437,67 +438,6 @@ int cz_match_score(const causal_match *m, const causal_dataset *ds, int linear,
   return rc;
 }
 
-/* ======================================================================
- * Sorting: LSD radix sort of (key, index) pairs on the order-preserving
- * integer image of doubles; stable, so equal scores keep row order.
- * ====================================================================== */
-
-static inline uint64_t dkey(double d) {
-  d += 0.0; /* -0 -> +0 */
-  uint64_t u;
-  memcpy(&u, &d, sizeof u);
-  return (u & 0x8000000000000000ull) ? ~u : (u | 0x8000000000000000ull);
-}
-
-/* Sorts idx[0..n) by key[] (n pairs); tmp workspace of the same sizes. */
-static int radix_sort(const cz_alloc *a, uint64_t *key, size_t *idx, size_t n) {
-  if (n < 2)
-    return CAUSAL_OK;
-  uint64_t *k2 = cz_malloc(a, n * sizeof *k2);
-  size_t *i2 = cz_malloc(a, n * sizeof *i2);
-  size_t *cnt = cz_calloc(a, 65536, sizeof *cnt);
-  if (k2 == NULL || i2 == NULL || cnt == NULL) {
-    cz_free(a, k2);
-    cz_free(a, i2);
-    cz_free(a, cnt);
-    return CAUSAL_ENOMEM;
-  }
-  uint64_t *ks = key, *kd = k2;
-  size_t *is = idx, *id = i2;
-  for (int pass = 0; pass < 4; pass++) {
-    int sh = 16 * pass;
-    memset(cnt, 0, 65536 * sizeof *cnt);
-    for (size_t i = 0; i < n; i++)
-      cnt[(ks[i] >> sh) & 0xffff]++;
-    if (cnt[(ks[0] >> sh) & 0xffff] == n)
-      continue; /* all equal in this digit: nothing moves */
-    size_t s = 0;
-    for (size_t b = 0; b < 65536; b++) {
-      size_t c = cnt[b];
-      cnt[b] = s;
-      s += c;
-    }
-    for (size_t i = 0; i < n; i++) {
-      size_t p = cnt[(ks[i] >> sh) & 0xffff]++;
-      kd[p] = ks[i];
-      id[p] = is[i];
-    }
-    uint64_t *kt = ks;
-    ks = kd;
-    kd = kt;
-    size_t *it = is;
-    is = id;
-    id = it;
-  }
-  if (ks != key) {
-    memcpy(key, ks, n * sizeof *key);
-    memcpy(idx, is, n * sizeof *idx);
-  }
-  cz_free(a, k2);
-  cz_free(a, i2);
-  cz_free(a, cnt);
-  return CAUSAL_OK;
-}
 
 /* ======================================================================
  * Greedy 1-D matching within one stratum.
@@ -549,10 +489,10 @@ static int greedy_1d(const cz_greedy *g, const size_t *foc, size_t nf,
   }
   for (size_t i = 0; i < nc; i++) {
     cr[i] = ctl[i];
-    ck[i] = dkey(g->d[ctl[i]]);
+    ck[i] = cz_sort_key_f64(g->d[ctl[i]]);
   }
   /* ctl is in row order, so the stable sort ranks by (score, row). */
-  rc = radix_sort(a, ck, cr, nc);
+  rc = cz_radix_sort(a, ck, cr, nc);
   if (rc != CAUSAL_OK)
     goto done;
   for (size_t i = 0; i < nc; i++)
@@ -560,7 +500,7 @@ static int greedy_1d(const cz_greedy *g, const size_t *foc, size_t nf,
   /* pos: number of controls ranked before the focal unit by (score, row) */
   for (size_t f = 0; f < nf; f++) {
     size_t row = foc[f];
-    uint64_t key = dkey(g->d[row]);
+    uint64_t key = cz_sort_key_f64(g->d[row]);
     size_t lo = 0, hi = nc;
     while (lo < hi) {
       size_t mid = lo + (hi - lo) / 2;
@@ -925,10 +865,10 @@ static int focal_order(const causal_match *m, cz_match_state *s, int order,
   if (key == NULL)
     return CAUSAL_ENOMEM;
   for (size_t f = 0; f < nf; f++) {
-    uint64_t k = dkey(s->d[ord[f]]);
+    uint64_t k = cz_sort_key_f64(s->d[ord[f]]);
     key[f] = order == CAUSAL_MATCH_ORDER_LARGEST ? ~k : k;
   }
-  int rc = radix_sort(a, key, ord, nf);
+  int rc = cz_radix_sort(a, key, ord, nf);
   cz_free(a, key);
   return rc;
 }

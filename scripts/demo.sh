@@ -12,6 +12,5 @@ out="${1:-$root/build/demo}"
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
 mkdir -p "$out"
-# prints the summary table and the path of results.json
+# prints the summary table and the paths of results.json and report.html
 "$root/build/bindings/cli/causal" demo --out "$out" "$@"
-if [ -f "$out/report.html" ]; then echo "report: $out/report.html"; fi

@@ -37,7 +37,7 @@ check run $? 0
 contains table-head "$tmp/t" "causal demo: seed 42, 60000 rows"
 contains table-balance "$tmp/t" "Covariate balance"
 contains table-cuped "$tmp/t" "revenue: CUPED"
-contains table-timing "$tmp/t" "seconds  status"
+contains table-timing "$tmp/t" "seconds       cpu  status"
 contains table-path "$tmp/t" "results: $tmp/a/results.json"
 py results "$tmp/a/results.json" <<'PY'
 import json, math, sys
@@ -47,7 +47,8 @@ sc = d["scenario"]["entries"]
 assert d["scenario"]["kind"] == "scenario"
 assert sc["n_rct"] + sc["n_obs"] + sc["n_panel"] == 60000
 names = [s["name"] for s in d["steps"]]
-for want in ("simulate", "balance", "rct", "bayes", "observational", "did"):
+for want in ("simulate", "rct", "bayes", "observational", "weighting",
+             "matching", "balance", "did", "fusion", "report"):
     assert want in names, (want, names)
 steps = {s["name"]: s for s in d["steps"]}
 for s in d["steps"]:
@@ -79,11 +80,67 @@ for e in steps["did"]["estimates"]:
     assert e["covers"] and e["estimand"] == "did_att", e
 es = steps["did"]["details"]["event_study"]["entries"]
 assert es["pretrend_p_value"] > 0.001
-bal = steps["balance"]["details"]["balance"]["entries"]["smd"]
-assert bal["rownames"] == ["tenure", "mobile", "pre_revenue"]
-for row in bal["values"]:
-    assert abs(row[2]) < 0.1 and row[5] > 0.2  # rct balanced, obs not
+# balance (causal_balance): rct balanced; obs not, until weighted
+det = steps["balance"]["details"]
+rb = det["rct"]["entries"]["balance"]
+ob = det["obs"]["entries"]["balance"]
+assert rb["rownames"] == ["tenure", "mobile", "pre_revenue"] == ob["rownames"]
+smd, smd_adj = ob["colnames"].index("smd"), ob["colnames"].index("smd_adj")
+for row in rb["values"]:
+    assert abs(row[smd]) < 0.1
+assert max(row[smd] for row in ob["values"]) > 0.5
+for row in ob["values"]:
+    assert abs(row[smd_adj]) < 0.05, row
+# weighting: three estimates, each covering its truth; compact details
+w = {e["label"]: e for e in steps["weighting"]["estimates"]}
+assert set(w) == {"revenue: Hajek IPW ATT", "revenue: AIPW ATT", "revenue: AIPW ATE"}
+for e in w.values():  # within 4 SE (both ATT intervals miss at seed 42:
+    assert abs(e["error"]) < 4 * e["std_error"], e  # 2.5 and 2.1 SE)
+assert w["revenue: AIPW ATE"]["estimand"] == "obs_ate_revenue"
+assert "weights" not in steps["weighting"]["details"]["hajek_att"]["entries"]
+# matching: with replacement and Abadie-Imbens near the truth; balance
+mt = {e["label"]: e for e in steps["matching"]["estimates"]}
+assert set(mt) == {"revenue: 1:1 matching, no replacement",
+                   "revenue: 1:1 matching with replacement",
+                   "revenue: matching, Abadie-Imbens SE"}, mt
+for k in ("revenue: 1:1 matching with replacement", "revenue: matching, Abadie-Imbens SE"):
+    assert abs(mt[k]["error"]) < 4 * mt[k]["std_error"], mt[k]
+md = steps["matching"]["details"]
+assert md["nearest"]["entries"]["vcov_type"].startswith("CR"), md["nearest"]
+assert md["nearest"]["entries"]["caliper"] > 0
+assert md["nearest_replace"]["entries"]["replace"] == 1
+assert md["abadie_imbens"]["entries"]["nobs"] == 20000
+mb = det["obs_matched"]["entries"]["balance"]
+for row in mb["values"]:
+    assert abs(row[smd_adj]) < 0.1, row
+# fusion of the randomized CUPED and the observational AIPW ATE
+fu = steps["fusion"]
+assert [e["estimand"] for e in fu["estimates"]] == ["rct_ate_revenue"] * 5
+ivw = fu["details"]["ivw"]
+assert ivw["warnings"], ivw  # IVW always warns that it assumes no bias
+assert abs(ivw["entries"]["weights"]["values"][0] + ivw["entries"]["weights"]["values"][1] - 1) < 1e-12
+for e in fu["estimates"][:3]:
+    assert abs(e["error"]) < 4 * e["std_error"], e
+    assert e["std_error"] <= welch["std_error"], e
+# with the confounded naive difference: IVW is pulled away, MSE is not
+fe = {e["label"]: e for e in fu["estimates"]}
+assert fe["revenue: IVW with naive obs"]["error"] > 1.0
+assert fe["revenue: bias-aware with naive obs"]["covers"]
+assert fu["details"]["mse_naive"]["entries"]["lambda"] < 0.05
 PY
+
+# ---- the report: well-formed XHTML with inline SVG charts, and Markdown ----
+contains table-report "$tmp/t" "report:  $tmp/a/report.html"
+contains report-svg "$tmp/a/report.html" "<svg"
+for t in "Estimates beside the truth" "Covariate balance" "Propensity-score overlap" \
+  "Revenue lift: plain vs CUPED" "posterior of the conversion lift" \
+  "Difference-in-differences: event study" "Average effect on revenue (ATE)"; do
+  contains "report-$t" "$tmp/a/report.html" "$t"
+  contains "report-md-$t" "$tmp/a/report.md" "$t"
+done
+mkdir "$tmp/xml" && cp "$tmp/a/report.html" "$tmp/xml/"
+if /usr/bin/python3 "$(dirname "$0")/../ref/report_xml_check.py" "$tmp/xml" >"$tmp/xc" 2>&1
+then pass=$((pass + 1)); else echo "FAIL: report-xml"; cat "$tmp/xc"; fail=$((fail + 1)); fi
 
 # ---- --json: the same document on stdout; deterministic estimates ----
 "$causal" demo --rows 60000 --seed 42 --out "$tmp/b" --json >"$tmp/j" 2>"$tmp/e"
@@ -92,8 +149,9 @@ py json-stdout "$tmp/j" "$tmp/a/results.json" "$tmp/b/results.json" <<'PY'
 import json, sys
 j, a, b = (json.load(open(p)) for p in sys.argv[1:])
 def strip(d):  # timings differ between runs
-    d = dict(d); d.pop("total_seconds")
-    d["steps"] = [{k: v for k, v in s.items() if k != "seconds"} for s in d["steps"]]
+    d = dict(d); d.pop("total_seconds"); d.pop("total_cpu_seconds")
+    d["steps"] = [{k: v for k, v in s.items() if k not in ("seconds", "cpu_seconds")}
+                  for s in d["steps"]]
     return d
 assert strip(j) == strip(b)
 assert strip(a) == strip(b)
