@@ -141,5 +141,6 @@ int cmd_bayes(const char *cmd, int argc, char **argv);
 int cmd_ipw(const char *cmd, int argc, char **argv);
 int cmd_psm(const char *cmd, int argc, char **argv);
 int cmd_fuse(const char *cmd, int argc, char **argv);
+int cmd_sample(const char *cmd, int argc, char **argv);
 
 #endif

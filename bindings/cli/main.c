@@ -26,6 +26,7 @@ static const struct {
     {"ipw", cmd_ipw, "inverse probability weighting and AIPW with balance tables"},
     {"psm", cmd_psm, "propensity-score matching (MatchIt rules; CR and Abadie-Imbens SEs)"},
     {"fuse", cmd_fuse, "fuse randomized and observational estimates"},
+    {"sample", cmd_sample, "posterior draws: beta, gamma-poisson, normal, two-group Gibbs"},
 };
 
 static void usage(FILE *f) {
