@@ -819,8 +819,14 @@ static int fuse_strata(int argc, char **argv) {
              100 * cli_scalar(r, "efficiency_gain"));
     cli_print_warnings(r);
   }
-  if (ex == 0 && cli_report_wanted(&rep))
-    ex = cli_report_write(&rep, "fuse strata", argc, argv, r, NULL, 0);
+  if (ex == 0 && cli_report_wanted(&rep)) {
+    causal_result *tab = NULL; /* the per-stratum vectors as one table */
+    const causal_result *shown = r;
+    if (cli_result_merge_vectors(&tab, r, "strata", "stratum") == CAUSAL_OK)
+      shown = tab;
+    ex = cli_report_write(&rep, "fuse strata", argc, argv, shown, NULL, 0);
+    causal_result_free(tab);
+  }
   causal_result_free(r);
   for (int c = 0; c < 4; c++)
     free(cols[c]);

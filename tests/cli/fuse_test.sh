@@ -206,6 +206,12 @@ sys.exit(bad)
 PY
 then pass=$((pass + 1)); else
   echo "FAIL: strata values"; cat "$tmp/rc"; fail=$((fail + 1)); fi
+"$causal" fuse strata --csv "$scsv" --markdown "$tmp/k.md" >/dev/null 2>&1
+check strata-report $? 0
+contains strata-report "$tmp/k.md" "| stratum 3 |"
+"$causal" fuse transport --data "$data/fusion_transport.csv" $dargs \
+  --markdown "$tmp/t.md" >/dev/null 2>&1; check transport-report $? 0
+contains transport-report "$tmp/t.md" "aipsw_estimate"
 printf 'rct_estimate,rct_std_error,obs_estimate\n0.1,0.2,0.0\n0.3,0.2,0.1\n0.2,0.1,0.0\n' \
   >"$tmp/s3.csv"
 "$causal" fuse strata --csv "$tmp/s3.csv" --method eb-double >"$tmp/e" 2>&1
