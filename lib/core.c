@@ -145,6 +145,47 @@ char *cz_strdup(const cz_alloc *a, const char *s) {
   return d;
 }
 
+int cz_name_set(const cz_alloc *a, char **slot, const char *v, const char *fn,
+                int allow_null) {
+  if (v == NULL && !allow_null)
+    return cz_fail(CAUSAL_EINVAL, "%s: argument 'column' is NULL", fn);
+  if (v != NULL && v[0] == '\0')
+    return cz_fail(CAUSAL_EINVAL, "%s: column name is empty", fn);
+  char *c = NULL;
+  if (v != NULL && (c = cz_strdup(a, v)) == NULL)
+    return CAUSAL_ENOMEM;
+  cz_free(a, *slot);
+  *slot = c;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
+int cz_names_add(const cz_alloc *a, char ***items, size_t *n, size_t *cap,
+                 const char *s, const char *fn) {
+  if (s == NULL)
+    return cz_fail(CAUSAL_EINVAL, "%s: argument 'term' is NULL", fn);
+  if (s[0] == '\0')
+    return cz_fail(CAUSAL_EPARSE, "%s: term is empty", fn);
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*items)[i], s) == 0)
+      return cz_fail(CAUSAL_EEXISTS, "%s: term '%s' is already present", fn,
+                     s);
+  if (*n == *cap) {
+    size_t nc = *cap ? 2 * *cap : 8;
+    char **t = cz_realloc(a, *items, *cap * sizeof *t, nc * sizeof *t);
+    if (t == NULL)
+      return CAUSAL_ENOMEM;
+    *items = t;
+    *cap = nc;
+  }
+  char *c = cz_strdup(a, s);
+  if (c == NULL)
+    return CAUSAL_ENOMEM;
+  (*items)[(*n)++] = c;
+  cz_clear_error();
+  return CAUSAL_OK;
+}
+
 /* User buffers: header with the allocator, padded to max alignment. */
 typedef union cz_user_hdr {
   cz_alloc alloc;

@@ -77,59 +77,37 @@ void causal_did_free(causal_did *d) {
   cz_free(a, d);
 }
 
-static int set_role(causal_did *d, char **slot, const char *fn,
-                    const char *column, int optional) {
-  CZ_REQUIRE_NONNULL(d);
-  if (column == NULL) {
-    if (!optional)
-      return cz_fail(CAUSAL_EINVAL, "%s: column is NULL", fn);
-    cz_free(&d->alloc, *slot);
-    *slot = NULL;
-    cz_clear_error();
-    return CAUSAL_OK;
-  }
-  if (column[0] == '\0')
-    return cz_fail(CAUSAL_EINVAL, "%s: column is empty", fn);
-  char *dup = cz_strdup(&d->alloc, column);
-  if (dup == NULL)
-    return CAUSAL_ENOMEM;
-  cz_free(&d->alloc, *slot);
-  *slot = dup;
-  cz_clear_error();
-  return CAUSAL_OK;
-}
-
 int causal_did_set_outcome(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->outcome, __func__, column, 0);
+  return cz_name_set(&d->alloc, &d->outcome, column, __func__, 0);
 }
 int causal_did_set_unit(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->unit, __func__, column, 1);
+  return cz_name_set(&d->alloc, &d->unit, column, __func__, 1);
 }
 int causal_did_set_time(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->time, __func__, column, 1);
+  return cz_name_set(&d->alloc, &d->time, column, __func__, 1);
 }
 int causal_did_set_treatment(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->treatment, __func__, column, 1);
+  return cz_name_set(&d->alloc, &d->treatment, column, __func__, 1);
 }
 int causal_did_set_cohort(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->cohort, __func__, column, 1);
+  return cz_name_set(&d->alloc, &d->cohort, column, __func__, 1);
 }
 int causal_did_set_group(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->group, __func__, column, 1);
+  return cz_name_set(&d->alloc, &d->group, column, __func__, 1);
 }
 int causal_did_set_post(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->post, __func__, column, 1);
+  return cz_name_set(&d->alloc, &d->post, column, __func__, 1);
 }
 int causal_did_set_weights(causal_did *d, const char *column) {
   CZ_REQUIRE_NONNULL(d);
-  return set_role(d, &d->weights, __func__, column, 1);
+  return cz_name_set(&d->alloc, &d->weights, column, __func__, 1);
 }
 
 int causal_did_add_term(causal_did *d, const char *term) {

@@ -12,62 +12,27 @@
 #include <stdio.h>
 #include <string.h>
 
-static int set_role(causal_fusion *f, char **slot, const char *fn,
-                    const char *column, int optional) {
-  CZ_REQUIRE_NONNULL(f);
-  if (column == NULL && !optional)
-    return cz_fail(CAUSAL_EINVAL, "%s: argument 'column' is NULL", fn);
-  if (column != NULL && column[0] == '\0')
-    return cz_fail(CAUSAL_EINVAL, "%s: column name is empty", fn);
-  char *dup = NULL;
-  if (column != NULL) {
-    dup = cz_strdup(&f->alloc, column);
-    if (dup == NULL)
-      return CAUSAL_ENOMEM;
-  }
-  cz_free(&f->alloc, *slot);
-  *slot = dup;
-  cz_clear_error();
-  return CAUSAL_OK;
-}
-
 int causal_fusion_set_outcome(causal_fusion *f, const char *column) {
   CZ_REQUIRE_NONNULL(f);
-  return set_role(f, &f->outcome, __func__, column, 0);
+  return cz_name_set(&f->alloc, &f->outcome, column, __func__, 0);
 }
 int causal_fusion_set_treatment(causal_fusion *f, const char *column) {
   CZ_REQUIRE_NONNULL(f);
-  return set_role(f, &f->treatment, __func__, column, 0);
+  return cz_name_set(&f->alloc, &f->treatment, column, __func__, 0);
 }
 int causal_fusion_set_source(causal_fusion *f, const char *column) {
   CZ_REQUIRE_NONNULL(f);
-  return set_role(f, &f->source, __func__, column, 0);
+  return cz_name_set(&f->alloc, &f->source, column, __func__, 0);
 }
 int causal_fusion_set_stratum(causal_fusion *f, const char *column) {
   CZ_REQUIRE_NONNULL(f);
-  return set_role(f, &f->stratum, __func__, column, 1);
+  return cz_name_set(&f->alloc, &f->stratum, column, __func__, 1);
 }
 
 int causal_fusion_add_term(causal_fusion *f, const char *term) {
   CZ_REQUIRE_NONNULL(f);
-  CZ_REQUIRE_NONNULL(term);
-  if (term[0] == '\0')
-    return cz_fail(CAUSAL_EINVAL, "causal_fusion_add_term: term is empty");
-  if (f->nterms == f->capterms) {
-    size_t nc = f->capterms ? 2 * f->capterms : 4;
-    char **nt = cz_realloc(&f->alloc, f->terms, f->capterms * sizeof(char *),
-                           nc * sizeof(char *));
-    if (nt == NULL)
-      return CAUSAL_ENOMEM;
-    f->terms = nt;
-    f->capterms = nc;
-  }
-  char *dup = cz_strdup(&f->alloc, term);
-  if (dup == NULL)
-    return CAUSAL_ENOMEM;
-  f->terms[f->nterms++] = dup;
-  cz_clear_error();
-  return CAUSAL_OK;
+  return cz_names_add(&f->alloc, &f->terms, &f->nterms, &f->capterms, term,
+                      __func__);
 }
 
 /* Treatment-effect estimate from OLS of outcome on treatment (+ terms). */

@@ -50,56 +50,20 @@ void causal_propensity_free(causal_propensity *p) {
   cz_free(&p->alloc, p);
 }
 
-static int set_name(causal_propensity *p, char **slot, const char *v,
-                    const char *fn, int allow_null) {
-  CZ_REQUIRE_NONNULL(p);
-  if (v == NULL && !allow_null)
-    return cz_fail(CAUSAL_EINVAL, "%s: column is NULL", fn);
-  if (v != NULL && v[0] == '\0')
-    return cz_fail(CAUSAL_EINVAL, "%s: column name is empty", fn);
-  char *c = NULL;
-  if (v != NULL && (c = cz_strdup(&p->alloc, v)) == NULL)
-    return CAUSAL_ENOMEM;
-  cz_free(&p->alloc, *slot);
-  *slot = c;
-  cz_clear_error();
-  return CAUSAL_OK;
-}
-
 int causal_propensity_set_treatment(causal_propensity *p, const char *column) {
   CZ_REQUIRE_NONNULL(p);
-  return set_name(p, &p->treatment, column, __func__, 0);
+  return cz_name_set(&p->alloc, &p->treatment, column, __func__, 0);
 }
 
 int causal_propensity_set_scores(causal_propensity *p, const char *column) {
   CZ_REQUIRE_NONNULL(p);
-  return set_name(p, &p->scores, column, __func__, 1);
+  return cz_name_set(&p->alloc, &p->scores, column, __func__, 1);
 }
 
 int causal_propensity_add_term(causal_propensity *p, const char *term) {
   CZ_REQUIRE_NONNULL(p);
-  CZ_REQUIRE_NONNULL(term);
-  if (term[0] == '\0')
-    return cz_fail(CAUSAL_EPARSE, "%s: term is empty", __func__);
-  for (size_t i = 0; i < p->nterms; i++)
-    if (strcmp(p->terms[i], term) == 0)
-      return cz_fail(CAUSAL_EEXISTS, "%s: term '%s' is already present",
-                     __func__, term);
-  if (p->nterms == p->capterms) {
-    size_t nc = p->capterms ? 2 * p->capterms : 8;
-    char **t = cz_realloc(&p->alloc, p->terms, p->capterms * sizeof *t,
-                          nc * sizeof *t);
-    if (t == NULL)
-      return CAUSAL_ENOMEM;
-    p->terms = t;
-    p->capterms = nc;
-  }
-  char *c = cz_strdup(&p->alloc, term);
-  if (c == NULL)
-    return CAUSAL_ENOMEM;
-  p->terms[p->nterms++] = c;
-  cz_clear_error();
-  return CAUSAL_OK;
+  return cz_names_add(&p->alloc, &p->terms, &p->nterms, &p->capterms, term,
+                      __func__);
 }
 
 const char *const *cz_ps_terms(const causal_propensity *ps, size_t *n) {

@@ -50,55 +50,20 @@ void causal_weighting_free(causal_weighting *w) {
   cz_free(&w->alloc, w);
 }
 
-static int set_name(causal_weighting *w, char **slot, const char *v,
-                    const char *fn, int allow_null) {
-  if (v == NULL && !allow_null)
-    return cz_fail(CAUSAL_EINVAL, "%s: column is NULL", fn);
-  if (v != NULL && v[0] == '\0')
-    return cz_fail(CAUSAL_EINVAL, "%s: column name is empty", fn);
-  char *c = NULL;
-  if (v != NULL && (c = cz_strdup(&w->alloc, v)) == NULL)
-    return CAUSAL_ENOMEM;
-  cz_free(&w->alloc, *slot);
-  *slot = c;
-  cz_clear_error();
-  return CAUSAL_OK;
-}
-
 int causal_weighting_set_outcome(causal_weighting *w, const char *column) {
   CZ_REQUIRE_NONNULL(w);
-  return set_name(w, &w->outcome, column, __func__, 0);
+  return cz_name_set(&w->alloc, &w->outcome, column, __func__, 0);
 }
 
 int causal_weighting_set_cluster(causal_weighting *w, const char *column) {
   CZ_REQUIRE_NONNULL(w);
-  return set_name(w, &w->cluster, column, __func__, 1);
+  return cz_name_set(&w->alloc, &w->cluster, column, __func__, 1);
 }
 
 int causal_weighting_add_outcome_term(causal_weighting *w, const char *term) {
   CZ_REQUIRE_NONNULL(w);
-  CZ_REQUIRE_NONNULL(term);
-  if (term[0] == '\0')
-    return cz_fail(CAUSAL_EPARSE, "%s: term is empty", __func__);
-  for (size_t i = 0; i < w->nterms; i++)
-    if (strcmp(w->terms[i], term) == 0)
-      return cz_fail(CAUSAL_EEXISTS, "%s: term '%s' is already present",
-                     __func__, term);
-  if (w->nterms == w->capterms) {
-    size_t nc = w->capterms ? 2 * w->capterms : 8;
-    char **t = cz_realloc(&w->alloc, w->terms, w->capterms * sizeof *t,
-                          nc * sizeof *t);
-    if (t == NULL)
-      return CAUSAL_ENOMEM;
-    w->terms = t;
-    w->capterms = nc;
-  }
-  char *c = cz_strdup(&w->alloc, term);
-  if (c == NULL)
-    return CAUSAL_ENOMEM;
-  w->terms[w->nterms++] = c;
-  cz_clear_error();
-  return CAUSAL_OK;
+  return cz_names_add(&w->alloc, &w->terms, &w->nterms, &w->capterms, term,
+                      __func__);
 }
 
 int cz_weighting_copy(causal_weighting **out, const causal_weighting *w,

@@ -61,6 +61,17 @@ void *cz_realloc(const cz_alloc *a, void *p, size_t old_size, size_t new_size);
 void cz_free(const cz_alloc *a, void *p);
 char *cz_strdup(const cz_alloc *a, const char *s);
 
+/* Specification setters shared by the estimator handles.
+ * cz_name_set: replace *slot by a copy of a column name (NULL clears it
+ * when allow_null; NULL otherwise and "" are CAUSAL_EINVAL naming fn).
+ * cz_names_add: append a copy of a term to a growable list; "" is
+ * CAUSAL_EPARSE and a term already present CAUSAL_EEXISTS. Both clear the
+ * error on success. */
+int cz_name_set(const cz_alloc *a, char **slot, const char *v, const char *fn,
+                int allow_null);
+int cz_names_add(const cz_alloc *a, char ***items, size_t *n, size_t *cap,
+                 const char *s, const char *fn);
+
 /* Buffers handed to the caller (freed by causal_free): a small header
  * records the allocator so causal_free can route the release. */
 void *cz_user_malloc(size_t size);
