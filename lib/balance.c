@@ -47,42 +47,13 @@ void causal_balance_free(causal_balance *b) {
 
 int causal_balance_set_treatment(causal_balance *b, const char *column) {
   CZ_REQUIRE_NONNULL(b);
-  CZ_REQUIRE_NONNULL(column);
-  if (column[0] == '\0')
-    return cz_fail(CAUSAL_EINVAL, "%s: column name is empty", __func__);
-  char *c = cz_strdup(&b->alloc, column);
-  if (c == NULL)
-    return CAUSAL_ENOMEM;
-  cz_free(&b->alloc, b->treatment);
-  b->treatment = c;
-  cz_clear_error();
-  return CAUSAL_OK;
+  return cz_name_set(&b->alloc, &b->treatment, column, __func__, 0);
 }
 
 int causal_balance_add_covariate(causal_balance *b, const char *column) {
   CZ_REQUIRE_NONNULL(b);
-  CZ_REQUIRE_NONNULL(column);
-  if (column[0] == '\0')
-    return cz_fail(CAUSAL_EINVAL, "%s: column name is empty", __func__);
-  for (size_t i = 0; i < b->ncovs; i++)
-    if (strcmp(b->covs[i], column) == 0)
-      return cz_fail(CAUSAL_EEXISTS, "%s: covariate '%s' is already present",
-                     __func__, column);
-  if (b->ncovs == b->cap) {
-    size_t nc = b->cap ? 2 * b->cap : 8;
-    char **t = cz_realloc(&b->alloc, b->covs, b->cap * sizeof *t,
-                          nc * sizeof *t);
-    if (t == NULL)
-      return CAUSAL_ENOMEM;
-    b->covs = t;
-    b->cap = nc;
-  }
-  char *c = cz_strdup(&b->alloc, column);
-  if (c == NULL)
-    return CAUSAL_ENOMEM;
-  b->covs[b->ncovs++] = c;
-  cz_clear_error();
-  return CAUSAL_OK;
+  return cz_names_add(&b->alloc, &b->covs, &b->ncovs, &b->cap, column,
+                      __func__);
 }
 
 int causal_balance_bounds(int key, double *min, double *max) {

@@ -163,13 +163,12 @@ int cz_name_set(const cz_alloc *a, char **slot, const char *v, const char *fn,
 int cz_names_add(const cz_alloc *a, char ***items, size_t *n, size_t *cap,
                  const char *s, const char *fn) {
   if (s == NULL)
-    return cz_fail(CAUSAL_EINVAL, "%s: argument 'term' is NULL", fn);
+    return cz_fail(CAUSAL_EINVAL, "%s: the name is NULL", fn);
   if (s[0] == '\0')
-    return cz_fail(CAUSAL_EPARSE, "%s: term is empty", fn);
+    return cz_fail(CAUSAL_EPARSE, "%s: the name is empty", fn);
   for (size_t i = 0; i < *n; i++)
     if (strcmp((*items)[i], s) == 0)
-      return cz_fail(CAUSAL_EEXISTS, "%s: term '%s' is already present", fn,
-                     s);
+      return cz_fail(CAUSAL_EEXISTS, "%s: '%s' is already present", fn, s);
   if (*n == *cap) {
     size_t nc = *cap ? 2 * *cap : 8;
     char **t = cz_realloc(a, *items, *cap * sizeof *t, nc * sizeof *t);

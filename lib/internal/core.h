@@ -64,7 +64,8 @@ char *cz_strdup(const cz_alloc *a, const char *s);
 /* Specification setters shared by the estimator handles.
  * cz_name_set: replace *slot by a copy of a column name (NULL clears it
  * when allow_null; NULL otherwise and "" are CAUSAL_EINVAL naming fn).
- * cz_names_add: append a copy of a term to a growable list; "" is
+ * cz_names_add: append a copy of a name (term or column) to a growable
+ * list; NULL is CAUSAL_EINVAL, "" is
  * CAUSAL_EPARSE and a term already present CAUSAL_EEXISTS. Both clear the
  * error on success. */
 int cz_name_set(const cz_alloc *a, char **slot, const char *v, const char *fn,
